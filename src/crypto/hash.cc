@@ -1,0 +1,100 @@
+#include "crypto/hash.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
+#include "common/check.h"
+
+namespace keyward::crypto {
+
+Sha256Digest Sha256(ByteSpan data) { return Sha256({data}); }
+
+Sha256Digest Sha256(std::initializer_list<ByteSpan> parts) {
+  thread_local EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  KW_CHECK(ctx != nullptr && md != nullptr);
+  KW_CHECK(EVP_DigestInit_ex2(ctx, md, nullptr) == 1);
+  for (auto p : parts) KW_CHECK(EVP_DigestUpdate(ctx, p.data(), p.size()) == 1);
+  Sha256Digest d;
+  unsigned int n = 0;
+  KW_CHECK(EVP_DigestFinal_ex(ctx, d.data(), &n) == 1 && n == d.size());
+  return d;
+}
+
+Sha512Digest Sha512(ByteSpan data) {
+  Sha512Digest d;
+  crypto_hash_sha512(d.data(), data.data(), data.size());
+  return d;
+}
+
+Sha512Digest Sha512(std::initializer_list<ByteSpan> parts) {
+  Sha512Hasher h;
+  for (auto p : parts) h.Update(p);
+  return h.Final();
+}
+
+Sha512Digest HmacSha512(ByteSpan key, std::initializer_list<ByteSpan> message) {
+  crypto_auth_hmacsha512_state st;
+  crypto_auth_hmacsha512_init(&st, key.data(), key.size());
+  for (auto p : message) crypto_auth_hmacsha512_update(&st, p.data(), p.size());
+  Sha512Digest out;
+  crypto_auth_hmacsha512_final(&st, out.data());
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+namespace {
+
+// One HKDF context per thread, fetched once: fetching costs more than the derivation itself.
+EVP_KDF_CTX* ThreadHkdf() {
+  static EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  KW_CHECK(kdf != nullptr);
+  thread_local EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+  KW_CHECK(ctx != nullptr);
+  return ctx;
+}
+
+void Derive(int mode, ByteSpan key, ByteSpan salt_or_info, bool is_salt, std::span<uint8_t> out) {
+  static char digest[] = "SHA512";
+  // OpenSSL rejects a NULL octet-string parameter, so empty inputs point at a harmless buffer. An
+  // empty salt is replaced by HashLen zero bytes, which RFC 5869 §2.2 defines as equivalent.
+  static const uint8_t kZeroSalt[64] = {};
+  if (salt_or_info.empty()) salt_or_info = is_salt ? ByteSpan(kZeroSalt) : ByteSpan(kZeroSalt, 0);
+  if (key.empty()) key = ByteSpan(kZeroSalt, 0);
+  OSSL_PARAM params[5];
+  int i = 0;
+  params[i++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+  params[i++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+  params[i++] = OSSL_PARAM_construct_octet_string(
+      OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(key.data()), key.size());
+  params[i++] = OSSL_PARAM_construct_octet_string(
+      is_salt ? OSSL_KDF_PARAM_SALT : OSSL_KDF_PARAM_INFO,
+      const_cast<uint8_t*>(salt_or_info.data()), salt_or_info.size());
+  params[i] = OSSL_PARAM_construct_end();
+  EVP_KDF_CTX* ctx = ThreadHkdf();
+  EVP_KDF_CTX_reset(ctx);
+  KW_CHECK(EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1);
+}
+
+}  // namespace
+
+SecretBytes HkdfSha512Extract(ByteSpan salt, ByteSpan ikm) {
+  SecretBytes prk(64);
+  // OpenSSL treats an empty salt as HashLen zero bytes, as RFC 5869 §2.2 specifies.
+  Derive(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, ikm, salt, /*is_salt=*/true, prk.RevealMutable());
+  return prk;
+}
+
+SecretBytes HkdfSha512Expand(ByteSpan prk, ByteSpan info, size_t length) {
+  SecretBytes out(length);
+  HkdfSha512Expand(prk, info, out.RevealMutable());
+  return out;
+}
+
+void HkdfSha512Expand(ByteSpan prk, ByteSpan info, std::span<uint8_t> out) {
+  KW_CHECK(out.size() <= 255 * 64);
+  Derive(EVP_KDF_HKDF_MODE_EXPAND_ONLY, prk, info, /*is_salt=*/false, out);
+}
+
+}  // namespace keyward::crypto

@@ -1,0 +1,15 @@
+// Subcommand registration for the `keyward` CLI. Each subcommand file defines one Register function;
+// main.cc calls them all. Exit codes are documented in README.md and each command's --help.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace keyward::cli {
+
+// Set by a subcommand's callback; main() returns it.
+int& ExitCode();
+
+void RegisterVersionCommand(CLI::App& app);
+void RegisterDemoCommand(CLI::App& app);
+
+}  // namespace keyward::cli
