@@ -74,6 +74,13 @@ class Element {
   ElementBytes bytes_;
 };
 
+// The checks that crypto_scalarmult_ristretto255 / crypto_core_ristretto255_is_valid_point do NOT
+// make in libsodium 1.0.18: the encoding must not be all zeros (the identity) and its top bit must
+// be clear (libsodium ignores bit 255, so s and s + 2^255 both decode; RFC 9496 §4.3.1 requires
+// s < p). Hot paths that pass wire bytes straight to libsodium's scalar multiplication (which
+// decodes and rejects every other non-canonical encoding) call this first instead of decoding twice.
+bool PassesEncodingPrechecks(std::span<const uint8_t, kElementSize> bytes);
+
 // The public key for a private scalar: sk · B (RFC 9497 ScalarMultBase).
 inline Element PublicKeyFor(const Scalar& sk) { return Element::MultiplyBase(sk); }
 
