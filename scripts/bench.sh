@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs Keyward's benchmarks and prints one line per figure:
+#   RESULT name=<name> value=<number> unit=<unit>
+# Usage: scripts/bench.sh BUILD_DIR        (called by `make bench`; BUILD_DIR holds bench/keyward_bench)
+#
+# Layout: one shell function per section (section_<name>), listed in `sections` at the bottom; add a
+# section by writing a function and appending its name. Helpers available to sections:
+#   gbench FILTER OUT_JSON     run keyward_bench on benchmarks matching FILTER, JSON into OUT_JSON
+#   gbench_us OUT_JSON NAME    median cpu_time of benchmark NAME in µs (from --benchmark_repetitions)
+#   calc 'EXPR' [ARGS...]      a JavaScript number expression over a, b, c... = ARGS (2 decimals)
+#   result NAME VALUE UNIT     print a RESULT line
+# Every ratio is computed from figures of the same run. Times are CPU time (Google Benchmark's
+# cpu_time, process.cpuUsage() in Node): on a busy shared machine, wall time measures the neighbours.
+# Arithmetic and JSON go through node (installed by scripts/install-deps.sh) so that nothing beyond
+# Debian 12's packages is needed.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:?usage: scripts/bench.sh BUILD_DIR}"
+bench_bin="$build/bench/keyward_bench"
+REPETITIONS="${REPETITIONS:-10}"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+
+[ -x "$bench_bin" ] || { echo "bench: $bench_bin not found; build first (make build)" >&2; exit 1; }
+command -v node >/dev/null || { echo "bench: node not found; run scripts/install-deps.sh" >&2; exit 1; }
+
+result() { printf 'RESULT name=%s value=%s unit=%s\n' "$1" "$2" "$3"; }
+
+gbench() {
+  "$bench_bin" --benchmark_filter="$1" --benchmark_repetitions="$REPETITIONS" \
+    --benchmark_report_aggregates_only=true --benchmark_format=json --benchmark_out_format=json \
+    --benchmark_out="$2" >/dev/null 2>"$work/gbench.err" ||
+    { cat "$work/gbench.err" >&2; echo "bench: keyward_bench failed (filter $1)" >&2; exit 1; }
+}
+
+gbench_us() {
+  node -e '
+    const [file, name] = process.argv.slice(1);
+    const scale = { ns: 1e-3, us: 1, ms: 1e3, s: 1e6 };
+    const runs = JSON.parse(require("fs").readFileSync(file, "utf8")).benchmarks;
+    const b = runs.find((r) => r.run_name === name && r.aggregate_name === "median");
+    if (!b) { console.error(`bench: no median for ${name} in ${file}`); process.exit(1); }
+    if (b.error_occurred) { console.error(`bench: ${name}: ${b.error_message}`); process.exit(1); }
+    console.log((b.cpu_time * scale[b.time_unit]).toFixed(2));' "$1" "$2"
+}
+
+calc() {
+  node -e '
+    const [expr, ...xs] = process.argv.slice(1);
+    const names = "abcdefgh".slice(0, xs.length).split("");
+    console.log(new Function(...names, `return (${expr});`)(...xs.map(Number)).toFixed(2));' "$@"
+}
+
+# Issue 2: OPAQUE server login (KE1 -> KE2 -> KE3 check) against the ristretto255 floor (4
+# variable-base + 1 fixed-base multiplications) and against opaque-ke 4.0 (@serenity-kit/opaque 1.1.0
+# WASM), both timed on the server side only. Targets: <= 1.15x floor, >= 3.5x faster than opaque-ke.
+section_opaque() {
+  local json="$work/opaque.json" ours floor theirs
+  gbench '^BM_(CryptoFloor|OpaqueServerLogin)$' "$json"
+  ours=$(gbench_us "$json" BM_OpaqueServerLogin)
+  floor=$(gbench_us "$json" BM_CryptoFloor)
+  [ -d "$root/tests/interop/node_modules" ] ||
+    { echo "bench: tests/interop/node_modules missing; run scripts/install-deps.sh" >&2; exit 1; }
+  theirs=$(cd "$root/tests/interop" && node bench_serenity.mjs |
+    node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).us_per_op.toFixed(2))')
+  result opaque_server_login "$ours" us
+  result opaque_crypto_floor "$floor" us
+  result opaque_ke_server_login "$theirs" us
+  result opaque_login_vs_floor "$(calc 'a / b' "$ours" "$floor")" x
+  result opaque_speedup_vs_opaque_ke "$(calc 'a / b' "$theirs" "$ours")" x
+}
+
+sections=(section_opaque)
+for s in "${sections[@]}"; do "$s"; done
