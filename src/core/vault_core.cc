@@ -1,0 +1,1 @@
+#include "core/vault_core.h"
