@@ -51,10 +51,12 @@ std::string TilePath(const Tile& tile);
 StatusOr<Tile> ParseTilePath(std::string_view path);
 
 // The hash tile at `level` that contains the level-(8·level) node covering record `index`, with the
-// width it has in a tree of `tree_size` records. REQUIRES index < tree_size.
-Tile HashTileForIndex(int level, uint64_t index, uint64_t tree_size);
+// width it has in a tree of `tree_size` records. NotFound if that node is not complete yet (the
+// tree is too small), InvalidArgument if index >= tree_size or level > 63.
+StatusOr<Tile> HashTileForIndex(int level, uint64_t index, uint64_t tree_size);
 // The entry bundle that holds record `index` in a tree of `tree_size` records.
-Tile EntryTileForIndex(uint64_t index, uint64_t tree_size);
+// InvalidArgument if index >= tree_size.
+StatusOr<Tile> EntryTileForIndex(uint64_t index, uint64_t tree_size);
 
 // All hash tiles (full and the final partial ones) of a tree of `tree_size` records, lowest level
 // first. For 70,000: 273 full + 1 partial (112) at L0, 1 full + 1 partial (17) at L1, 1 partial (1)
