@@ -35,8 +35,10 @@ StatusOr<crypto::Ed25519Signature> TokenEd25519Signer::Sign(std::span<const uint
   if (rv != CKR_OK) return RvError(rv, "C_SignInit(CKM_EDDSA)");
   crypto::Ed25519Signature sig;
   unsigned long sig_len = sig.size();
-  rv = token_->f()->C_Sign(token_->session(), const_cast<unsigned char*>(message.data()), message.size(),
-                           sig.data(), &sig_len);
+  // SoftHSM2 rejects a null data pointer even for an empty message (CKR_ARGUMENTS_BAD).
+  unsigned char empty = 0;
+  auto* data = message.empty() ? &empty : const_cast<unsigned char*>(message.data());
+  rv = token_->f()->C_Sign(token_->session(), data, message.size(), sig.data(), &sig_len);
   if (rv != CKR_OK) return RvError(rv, "C_Sign(CKM_EDDSA)");
   if (sig_len != sig.size() || !crypto::Ed25519Verify(public_key_, message, sig)) {
     return Internal("the token returned an Ed25519 signature that does not verify under the key's public "
