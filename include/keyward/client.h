@@ -1,0 +1,104 @@
+// Keyward client SDK (C++): store a backup secret in a Keyward vault and get it back with a
+// password. The password never leaves the device (OPAQUE, RFC 9807); after max_attempts wrong
+// guesses the vault destroys the secret. The client talks only to a vault whose fleet key its trust
+// policy validates (pinned mode today: trust/pinned.h).
+//
+//   keyward::VaultClient::Config config;
+//   config.vault_address = "vault.example:7443";
+//   config.trust_policy_path = "trust.policy";
+//   config.credentials = [](std::string_view user) { return MyAppServer::TokenFor(user); };
+//   auto client = keyward::VaultClient::Create(std::move(config));
+//   keyward::Outcome r = (*client)->Register("alice", password, secret, {.max_attempts = 10});
+//   keyward::Outcome got = (*client)->Recover("alice", password);   // got.secret
+//
+// Every call returns an Outcome: a typed error kind (what the app should do), a message for humans,
+// attempts remaining where the vault reported it, and the secret on a successful Recover.
+//
+// Ownership: a VaultClient owns its gRPC channel. Thread-safety: a VaultClient may be used from
+// several threads at once (each call is independent).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ksf.h"
+#include "crypto/secret.h"
+
+namespace keyward {
+
+namespace trust {
+class PinnedPolicy;
+}
+
+enum class ClientErrorKind {
+  kOk = 0,
+  kInvalidArgument,  // the caller's input is invalid (user id, secret size, max attempts...)
+  kTrust,            // the vault's fleet key is not validated by the trust policy: do not proceed
+  kWrongPassword,    // recovery failed; attempts_remaining says how many guesses are left
+  kLocked,           // the record is destroyed (last attempt used) or was never registered
+  kUnavailable,      // vault unreachable, shutting down or rate-limiting: retry later
+  kRejected,         // the vault refused the request (bad account credential, invalid request,
+                     // registering over an active record without authority...); see message
+  kTampered,         // the vault's answer does not verify (e.g. success without a valid secret)
+  kInternal,
+};
+const char* ClientErrorKindName(ClientErrorKind kind);
+
+struct Outcome {
+  ClientErrorKind kind = ClientErrorKind::kOk;
+  std::string message;
+  std::optional<uint32_t> attempts_remaining;
+  crypto::SecretBytes secret;  // Recover: the secret on success
+  bool ok() const { return kind == ClientErrorKind::kOk; }
+};
+
+struct RecordPolicy {
+  uint32_t max_attempts = 10;  // 1..255
+};
+
+class VaultClient {
+ public:
+  struct Config {
+    std::string vault_address;              // "HOST:PORT"
+    std::string trust_policy_path;          // pinned trust policy file (or set trust_policy_text)
+    std::string trust_policy_text;
+    std::string fleet_id;                   // which pinned fleet the vault belongs to; empty: the
+                                            // policy's only fleet
+    // The account-authority credential for a user (from the app's server). Required.
+    std::function<StatusOr<Bytes>(std::string_view user_id)> credentials;
+    // Must match at registration and at every recovery.
+    crypto::KsfConfig ksf = crypto::KsfConfig::Default();
+    std::chrono::milliseconds call_timeout{10000};
+  };
+
+  static StatusOr<std::unique_ptr<VaultClient>> Create(Config config);
+  ~VaultClient();
+
+  // Registers `secret` (1..128 bytes) for `user_id` (1..256 bytes), in three phases (start,
+  // upload, activate). attempts_remaining = the guesses allowed.
+  Outcome Register(std::string_view user_id, const crypto::SecretBytes& password,
+                   const crypto::SecretBytes& secret, RecordPolicy policy = {});
+  // Recovers the secret. A wrong password is kWrongPassword with attempts_remaining; a destroyed
+  // or unknown record is kLocked.
+  Outcome Recover(std::string_view user_id, const crypto::SecretBytes& password);
+  // Deletes the user's record with the account authority.
+  Outcome Delete(std::string_view user_id);
+
+  // The fleet key the trust policy validated for this vault.
+  const std::array<uint8_t, 32>& fleet_key() const;
+
+  struct Impl;
+
+ private:
+  explicit VaultClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keyward

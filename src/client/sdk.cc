@@ -1,0 +1,271 @@
+// VaultClient (include/keyward/client.h): the gRPC transport around the pure client protocol
+// (client/protocol.h). Every step validates what the untrusted node returns before going on.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+
+#include "client/protocol.h"
+#include "keyward/client.h"
+#include "keyward/v1/vault.grpc.pb.h"
+#include "trust/pinned.h"
+
+namespace keyward {
+
+const char* ClientErrorKindName(ClientErrorKind kind) {
+  switch (kind) {
+    case ClientErrorKind::kOk: return "ok";
+    case ClientErrorKind::kInvalidArgument: return "invalid-argument";
+    case ClientErrorKind::kTrust: return "trust-failure";
+    case ClientErrorKind::kWrongPassword: return "wrong-password";
+    case ClientErrorKind::kLocked: return "locked";
+    case ClientErrorKind::kUnavailable: return "unavailable";
+    case ClientErrorKind::kRejected: return "rejected";
+    case ClientErrorKind::kTampered: return "tampered";
+    case ClientErrorKind::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+namespace {
+
+Outcome Fail(ClientErrorKind kind, std::string message) {
+  Outcome o;
+  o.kind = kind;
+  o.message = std::move(message);
+  return o;
+}
+
+// A local Status from the protocol layer.
+Outcome FromStatus(const Status& s, std::string_view step) {
+  ClientErrorKind kind = ClientErrorKind::kInternal;
+  switch (s.code()) {
+    case ErrorCode::kInvalidArgument: kind = ClientErrorKind::kInvalidArgument; break;
+    case ErrorCode::kPermissionDenied: kind = ClientErrorKind::kTrust; break;
+    case ErrorCode::kAuthenticationFailed: kind = ClientErrorKind::kTampered; break;
+    default: break;
+  }
+  return Fail(kind, std::string(step) + ": " + s.message());
+}
+
+// A gRPC error from the node.
+Outcome FromGrpc(const grpc::Status& s, std::string_view step) {
+  ClientErrorKind kind = ClientErrorKind::kRejected;
+  switch (s.error_code()) {
+    case grpc::UNAVAILABLE:
+    case grpc::DEADLINE_EXCEEDED:
+    case grpc::RESOURCE_EXHAUSTED:
+    case grpc::CANCELLED:
+      kind = ClientErrorKind::kUnavailable;
+      break;
+    default: break;
+  }
+  std::string msg = std::string(step) + ": vault answered " + std::to_string(s.error_code()) + ": " +
+                    s.error_message();
+  if (kind == ClientErrorKind::kUnavailable) msg += " (check --vault and that the node runs; retry later)";
+  return Fail(kind, std::move(msg));
+}
+
+}  // namespace
+
+struct VaultClient::Impl {
+  Config config;
+  std::unique_ptr<trust::PinnedPolicy> policy;
+  std::array<uint8_t, 32> fleet_key{};
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Vault::Stub> stub;
+  crypto::SystemRng rng;
+
+  void Prepare(grpc::ClientContext& ctx) const {
+    ctx.set_deadline(std::chrono::system_clock::now() + config.call_timeout);
+  }
+  StatusOr<v1::Account> AccountFor(std::string_view user) const {
+    v1::Account account;
+    account.set_user_id(std::string(user));
+    ASSIGN_OR_RETURN(Bytes token, config.credentials(user));
+    account.set_credential(std::string(AsChars(token)));
+    return account;
+  }
+  crypto::opaque::Options Options() const {
+    crypto::opaque::Options o;
+    o.ksf = config.ksf;
+    return o;
+  }
+};
+
+StatusOr<std::unique_ptr<VaultClient>> VaultClient::Create(Config config) {
+  if (config.vault_address.empty()) return InvalidArgument("no vault address (HOST:PORT) given");
+  if (!config.credentials) return InvalidArgument("no account-credential provider given");
+  auto impl = std::make_unique<Impl>();
+  StatusOr<trust::PinnedPolicy> policy =
+      config.trust_policy_text.empty() ? trust::PinnedPolicy::Load(config.trust_policy_path)
+                                       : trust::PinnedPolicy::Parse(config.trust_policy_text);
+  if (!policy.ok()) return policy.status();
+  const trust::PinnedFleet* fleet = nullptr;
+  for (const auto& f : policy->fleets()) {
+    if (config.fleet_id.empty() ? policy->fleets().size() == 1 : f.id == config.fleet_id) fleet = &f;
+  }
+  if (fleet == nullptr) {
+    return InvalidArgument(config.fleet_id.empty()
+                               ? "the trust policy pins several fleets; say which one (fleet id)"
+                               : "the trust policy pins no fleet \"" + config.fleet_id + "\"");
+  }
+  impl->fleet_key = fleet->public_key;
+  impl->policy = std::make_unique<trust::PinnedPolicy>(std::move(*policy));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 * 1024);
+  impl->channel = grpc::CreateCustomChannel(config.vault_address, grpc::InsecureChannelCredentials(), args);
+  impl->stub = v1::Vault::NewStub(impl->channel);
+  impl->config = std::move(config);
+  return std::unique_ptr<VaultClient>(new VaultClient(std::move(impl)));
+}
+
+VaultClient::VaultClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+VaultClient::~VaultClient() = default;
+const std::array<uint8_t, 32>& VaultClient::fleet_key() const { return impl_->fleet_key; }
+
+Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretBytes& password,
+                              const crypto::SecretBytes& secret, RecordPolicy policy) {
+  Impl& im = *impl_;
+  if (policy.max_attempts < 1 || policy.max_attempts > 255) {
+    return Fail(ClientErrorKind::kInvalidArgument, "max attempts must be 1..255");
+  }
+  StatusOr<v1::Account> account = im.AccountFor(user_id);
+  if (!account.ok()) return FromStatus(account.status(), "account credential");
+  auto start = client::StartRegistration(password.Reveal(), im.rng);
+  if (!start.ok()) return FromStatus(start.status(), "starting registration");
+
+  v1::RegisterStartRequest sreq;
+  *sreq.mutable_account() = *account;
+  sreq.set_registration_request(std::string(AsChars(start->registration_request)));
+  v1::RegisterStartResponse sresp;
+  {
+    grpc::ClientContext ctx;
+    im.Prepare(ctx);
+    grpc::Status g = im.stub->RegisterStart(&ctx, sreq, &sresp);
+    if (!g.ok()) return FromGrpc(g, "RegisterStart");
+  }
+  // The fleet key travels in the RegistrationResponse (RFC 9807 §5.1): refuse unless pinned.
+  ByteSpan resp = AsBytes(sresp.registration_response());
+  if (resp.size() != 64) return Fail(ClientErrorKind::kTampered, "RegistrationResponse is not 64 bytes");
+  StatusOr<trust::PinnedFleet> fleet = im.policy->ValidateFleetKey(resp.subspan(32));
+  if (!fleet.ok() || !std::equal(im.fleet_key.begin(), im.fleet_key.end(), resp.begin() + 32)) {
+    return Fail(ClientErrorKind::kTrust,
+                fleet.ok() ? "the vault's fleet key belongs to another pinned fleet"
+                           : fleet.status().message());
+  }
+  client::RegistrationParams params;
+  params.user_id = ToBytes(user_id);
+  params.secret = &secret;
+  params.max_attempts = static_cast<uint8_t>(policy.max_attempts);
+  params.validated_fleet_key = im.fleet_key;
+  params.options = im.Options();
+  auto upload = client::FinishRegistration(std::move(start->state), resp, sresp.registration_epoch(),
+                                           params, im.rng);
+  if (!upload.ok()) return FromStatus(upload.status(), "finishing registration");
+
+  v1::RegisterUploadRequest ureq;
+  *ureq.mutable_account() = *account;
+  ureq.set_registration_record(std::string(AsChars(upload->upload.registration_record)));
+  ureq.set_encrypted_secret(std::string(AsChars(upload->upload.encrypted_secret)));
+  ureq.set_activation_commitment(std::string(AsChars(upload->upload.activation_commitment)));
+  ureq.set_max_attempts(upload->upload.max_attempts);
+  {
+    v1::RegisterUploadResponse uresp;
+    grpc::ClientContext ctx;
+    im.Prepare(ctx);
+    grpc::Status g = im.stub->RegisterUpload(&ctx, ureq, &uresp);
+    if (!g.ok()) return FromGrpc(g, "RegisterUpload");
+  }
+  v1::RegisterActivateRequest areq;
+  *areq.mutable_account() = *account;
+  areq.set_activation_key(std::string(AsChars(upload->activation_key.Reveal())));
+  v1::RegisterActivateResponse aresp;
+  grpc::Status g;
+  // Activation is idempotent (a lost reply is retried; it never resets a counter). Bounded.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    grpc::ClientContext ctx;
+    im.Prepare(ctx);
+    g = im.stub->RegisterActivate(&ctx, areq, &aresp);
+    if (g.error_code() != grpc::UNAVAILABLE && g.error_code() != grpc::DEADLINE_EXCEEDED) break;
+  }
+  if (!g.ok()) return FromGrpc(g, "RegisterActivate");
+  Outcome out;
+  out.attempts_remaining = aresp.attempts_remaining();
+  out.message = "registered; " + std::to_string(aresp.attempts_remaining()) + " attempts allowed";
+  return out;
+}
+
+Outcome VaultClient::Recover(std::string_view user_id, const crypto::SecretBytes& password) {
+  Impl& im = *impl_;
+  StatusOr<v1::Account> account = im.AccountFor(user_id);
+  if (!account.ok()) return FromStatus(account.status(), "account credential");
+  auto start = client::StartRecovery(password.Reveal(), im.rng);
+  if (!start.ok()) return FromStatus(start.status(), "starting recovery");
+  v1::RecoverStartRequest sreq;
+  *sreq.mutable_account() = *account;
+  sreq.set_ke1(std::string(AsChars(start->ke1)));
+  v1::RecoverStartResponse sresp;
+  {
+    grpc::ClientContext ctx;
+    im.Prepare(ctx);
+    grpc::Status g = im.stub->RecoverStart(&ctx, sreq, &sresp);
+    if (!g.ok()) return FromGrpc(g, "RecoverStart");
+  }
+  Bytes user = ToBytes(user_id);
+  auto cont = client::ContinueRecovery(std::move(start->state), AsBytes(sresp.ke2()),
+                                       AsBytes(sresp.login_state()), user, im.fleet_key,
+                                       im.Options(), im.rng);
+  if (!cont.ok()) return FromStatus(cont.status(), "checking KE2");
+  v1::RecoverFinishRequest freq;
+  *freq.mutable_account() = *account;
+  freq.set_ke3(std::string(AsChars(cont->ke3)));
+  freq.set_login_state(sresp.login_state());
+  v1::RecoverFinishResponse fresp;
+  {
+    grpc::ClientContext ctx;
+    im.Prepare(ctx);
+    grpc::Status g = im.stub->RecoverFinish(&ctx, freq, &fresp);
+    if (!g.ok()) return FromGrpc(g, "RecoverFinish");
+  }
+  int outcome = static_cast<int>(fresp.outcome());
+  if (outcome < 1 || outcome > 3) return Fail(ClientErrorKind::kTampered, "unknown recovery outcome");
+  auto result = client::FinishRecovery(cont->session, static_cast<core::RecoverOutcome>(outcome),
+                                       fresp.attempts_remaining(), AsBytes(fresp.encrypted_secret()));
+  if (!result.ok()) return FromStatus(result.status(), "checking the recovered secret");
+  Outcome out;
+  out.attempts_remaining = result->attempts_remaining;
+  switch (result->outcome) {
+    case core::RecoverOutcome::kSuccess:
+      out.secret = std::move(result->secret);
+      out.message = "recovered";
+      break;
+    case core::RecoverOutcome::kWrongPassword:
+      out.kind = ClientErrorKind::kWrongPassword;
+      out.message = "wrong password; attempts remaining: " + std::to_string(result->attempts_remaining);
+      break;
+    case core::RecoverOutcome::kLocked:
+      out.kind = ClientErrorKind::kLocked;
+      out.message = "no recoverable record: it was destroyed after its last attempt, or never "
+                    "registered";
+      break;
+  }
+  return out;
+}
+
+Outcome VaultClient::Delete(std::string_view user_id) {
+  Impl& im = *impl_;
+  StatusOr<v1::Account> account = im.AccountFor(user_id);
+  if (!account.ok()) return FromStatus(account.status(), "account credential");
+  v1::DeleteRequest req;
+  *req.mutable_account() = *account;
+  v1::DeleteResponse resp;
+  grpc::ClientContext ctx;
+  im.Prepare(ctx);
+  grpc::Status g = im.stub->Delete(&ctx, req, &resp);
+  if (!g.ok()) return FromGrpc(g, "Delete");
+  Outcome out;
+  out.message = resp.deleted() ? "deleted" : "there was no record to delete";
+  return out;
+}
+
+}  // namespace keyward
