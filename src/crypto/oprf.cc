@@ -59,6 +59,12 @@ Scalar HashToScalar(std::span<const uint8_t> input) {
 //                                        DST = "DeriveKeyPair" || contextString); until skS != 0
 //   pkS = ScalarMultBase(skS)
 StatusOr<KeyPair> DeriveKeyPair(std::span<const uint8_t> seed, std::span<const uint8_t> info) {
+  ASSIGN_OR_RETURN(Scalar sk, DerivePrivateKey(seed, info));
+  Element pk = Element::MultiplyBase(sk);
+  return KeyPair{sk, pk};
+}
+
+StatusOr<Scalar> DerivePrivateKey(std::span<const uint8_t> seed, std::span<const uint8_t> info) {
   if (seed.size() != 32) {
     return InvalidArgument("DeriveKeyPair: seed must be 32 bytes, got " + std::to_string(seed.size()));
   }
@@ -68,10 +74,7 @@ StatusOr<KeyPair> DeriveKeyPair(std::span<const uint8_t> seed, std::span<const u
   for (unsigned counter = 0; counter <= 255; ++counter) {
     const uint8_t c = static_cast<uint8_t>(counter);
     Scalar sk = HashToScalar({seed, info_len, info, {&c, 1}}, AsSpan(Tags().derive_key_pair));
-    if (!sk.IsZero()) {
-      Element pk = Element::MultiplyBase(sk);
-      return KeyPair{sk, pk};
-    }
+    if (!sk.IsZero()) return sk;
   }
   return Internal("DeriveKeyPairError: 256 zero scalars (RFC 9497 §3.2.1)");
 }

@@ -43,6 +43,9 @@ Scalar HashToScalar(std::span<const uint8_t> input);
 // `seed` must be 32 bytes; info at most 65535 bytes. Fails with DeriveKeyPairError after 256 zero
 // scalars (probability ~2^-2000).
 StatusOr<KeyPair> DeriveKeyPair(std::span<const uint8_t> seed, std::span<const uint8_t> info);
+// The private half of DeriveKeyPair without computing the public key (saves a base-point
+// multiplication on the server's per-login OPRF key derivation).
+StatusOr<Scalar> DerivePrivateKey(std::span<const uint8_t> seed, std::span<const uint8_t> info);
 
 struct BlindResult {
   Scalar blind;
