@@ -353,6 +353,36 @@ TEST_F(SoftHsmTest, ConcurrentUseIsSerialised) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// Regression: a keystore opened while another thread drops the module's last reference must wait
+// for C_Finalize instead of failing with CKR_CRYPTOKI_ALREADY_INITIALIZED.
+TEST_F(SoftHsmTest, ConcurrentOpenAndCloseReinitialisesCleanly) {
+  {
+    auto ks = OpenKeystore();
+    ASSERT_NE(ks, nullptr);
+    ASSERT_TRUE(ks->PutSecret("seed", Secret("value")).ok());
+  }
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 5;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kRounds; ++i) {
+        auto ks = Pkcs11Keystore::Open(kModule, kLabel, user_pin_);
+        if (!ks.ok()) {
+          ADD_FAILURE() << ks.status().ToString();
+          ++failures;
+          continue;
+        }
+        auto got = (*ks)->GetSecret("seed");
+        if (!got.ok() || !got->Equals(Secret("value"))) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 TEST(DevTokenTest, CreateOrOpenDevTokenWritesPrivatePinFiles) {
   testing::TempDir dir;
   auto config = CreateOrOpenDevToken(dir.path() / "hsm", "kw-dev");

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <map>
 
@@ -81,6 +82,11 @@ std::mutex& RegistryMutex() {
   static std::mutex mu;
   return mu;
 }
+// Signalled when a module's destructor has finalized it and removed its registry entry.
+std::condition_variable& RegistryChanged() {
+  static std::condition_variable cv;
+  return cv;
+}
 // Loaded modules by path, and the SOFTHSM2_CONF each was initialised with. Guarded by RegistryMutex.
 std::map<std::string, std::weak_ptr<Module>>& Registry() {
   static auto* registry = new std::map<std::string, std::weak_ptr<Module>>();
@@ -120,8 +126,16 @@ std::string TrimPadded(std::span<const unsigned char> field) {
 }
 
 StatusOr<std::shared_ptr<Module>> Module::Load(const std::string& path) {
-  std::lock_guard<std::mutex> lock(RegistryMutex());
-  if (auto existing = Registry()[path].lock()) return existing;
+  std::unique_lock<std::mutex> lock(RegistryMutex());
+  // An expired entry means the last user just dropped the module and its destructor is waiting for
+  // this lock to C_Finalize it; initialising again before that would fail with
+  // CKR_CRYPTOKI_ALREADY_INITIALIZED. Bounded: the destructor only needs the lock.
+  for (;;) {
+    auto it = Registry().find(path);
+    if (it == Registry().end()) break;
+    if (auto existing = it->second.lock()) return existing;
+    RegistryChanged().wait(lock);
+  }
 
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
@@ -166,9 +180,14 @@ std::optional<std::string> Module::LoadedWithOtherSoftHsmConf(const std::string&
 
 Module::~Module() {
   // Under the registry lock, so a concurrent Load() of the same path waits for C_Finalize.
-  std::lock_guard<std::mutex> lock(RegistryMutex());
-  functions_->C_Finalize(nullptr);
-  dlclose(handle_);
+  {
+    std::lock_guard<std::mutex> lock(RegistryMutex());
+    functions_->C_Finalize(nullptr);
+    dlclose(handle_);
+    Registry().erase(path_);
+    RegistryConf().erase(path_);
+  }
+  RegistryChanged().notify_all();
 }
 
 StatusOr<std::vector<ck_slot_id_t>> Module::TokenSlots() const {

@@ -73,6 +73,8 @@ std::string TrimPadded(std::span<const unsigned char> field);
 class Token {
  public:
   // A read-write session on the token labelled `label`, logged in as CKU_USER with `pin`.
+  // PKCS#11 login state is per process and token (§5.6): if this process is already logged in
+  // (CKR_USER_ALREADY_LOGGED_IN), the session is usable and `pin` is NOT re-checked.
   static StatusOr<std::shared_ptr<Token>> Open(std::shared_ptr<Module> module, std::string_view label,
                                                const crypto::SecretBytes& pin);
   ~Token();  // C_CloseSession (no C_Logout: login state is shared by all sessions of the process)
