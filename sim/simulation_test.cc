@@ -1,0 +1,40 @@
+#include "sim/simulation.h"
+
+#include <gtest/gtest.h>
+
+namespace keyward::sim {
+namespace {
+
+TEST(SimulationTest, SameSeedSameTrace) {
+  SimOptions o;
+  o.seed = 42;
+  SimResult a = RunSimulation(o);
+  SimResult b = RunSimulation(o);
+  ASSERT_TRUE(a.ok) << a.failure;
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.committed, b.committed);
+  EXPECT_GT(a.committed, 10u);
+  EXPECT_GT(a.ops_completed, 0u);
+}
+
+TEST(SimulationTest, DifferentSeedsDifferentTraces) {
+  SimOptions o;
+  o.seed = 1;
+  SimResult a = RunSimulation(o);
+  o.seed = 2;
+  SimResult b = RunSimulation(o);
+  EXPECT_NE(a.trace_hash, b.trace_hash);
+}
+
+TEST(SimulationTest, FiveNodeFleetSurvivesFaults) {
+  for (uint64_t seed = 100; seed < 110; ++seed) {
+    SimOptions o;
+    o.seed = seed;
+    o.nodes = 5;
+    SimResult r = RunSimulation(o);
+    ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.failure;
+  }
+}
+
+}  // namespace
+}  // namespace keyward::sim
