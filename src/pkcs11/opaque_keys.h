@@ -22,9 +22,9 @@
 namespace keyward::pkcs11 {
 
 // Conventional keystore names (one place, so node, tools and docs agree).
-inline constexpr std::string_view kOpaqueServerSetupName = "opaque.server-setup";  // 128-byte secret
-inline constexpr std::string_view kSealingKeyName = "node.sealing-key";            // 32-byte secret
-inline constexpr std::string_view kCoreIdentityKeyName = "core.identity";          // Ed25519 key
+inline constexpr std::string_view kOpaqueServerSetupName = "fleet-opaque-setup";   // 128-byte secret
+inline constexpr std::string_view kSealingKeyName = "fleet-sealing-key";           // 32-byte secret
+inline constexpr std::string_view kCoreIdentityKeyName = "core-identity";                // Ed25519 key
 
 // Loads the setup stored under `name`: kNotFound if absent; kAuthenticationFailed if it does not
 // unseal; kInvalidArgument if the stored bytes are not a valid ServerSetup.
