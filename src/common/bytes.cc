@@ -14,6 +14,7 @@ Bytes Concat(std::initializer_list<ByteSpan> parts) {
 }
 
 std::string HexEncode(ByteSpan data) {
+  if (data.empty()) return {};
   std::string out(data.size() * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), data.data(), data.size());
   out.pop_back();
@@ -22,6 +23,7 @@ std::string HexEncode(ByteSpan data) {
 
 StatusOr<Bytes> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) return InvalidArgument("hex string has odd length " + std::to_string(hex.size()));
+  if (hex.empty()) return Bytes{};  // libsodium must not be handed a null output buffer
   Bytes out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;
@@ -46,6 +48,7 @@ std::string Base64Encode(ByteSpan data, Base64Variant variant) {
 }
 
 StatusOr<Bytes> Base64Decode(std::string_view text, Base64Variant variant) {
+  if (text.empty()) return Bytes{};
   Bytes out(text.size() / 4 * 3 + 3);
   size_t len = 0;
   const char* end = nullptr;
