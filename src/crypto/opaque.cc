@@ -366,6 +366,15 @@ StatusOr<ServerLoginStartResult> ServerStartLogin(const ServerKeys& keys, const 
   return ServerLoginStartResult{std::move(ke2), ServerAccess::Make(std::move(state))};
 }
 
+StatusOr<ClientLoginState> MakeClientLoginState(ByteSpan password, ByteSpan blind,
+                                                ByteSpan client_secret, ByteSpan ke1) {
+  ASSIGN_OR_RETURN(Scalar b, Scalar::Deserialize(blind));
+  ASSIGN_OR_RETURN(Scalar sk, Scalar::Deserialize(client_secret));
+  if (b.IsZero() || sk.IsZero()) return InvalidArgument("blind and client secret must be non-zero");
+  RETURN_IF_ERROR(Ke1::Parse(ke1).status());
+  return ClientAccess::MakeLogin(SecretBytes(password), b, sk, Bytes(ke1.begin(), ke1.end()));
+}
+
 }  // namespace internal
 
 // ------------------------------------------------------------------------- public API

@@ -38,4 +38,10 @@ StatusOr<ServerLoginStartResult> ServerStartLogin(const ServerKeys& keys, const 
                                                   std::optional<ByteSpan> record, ByteSpan ke1,
                                                   Rng& rng, Trace* trace);
 
+// A client login state from its parts (blind, ephemeral secret, KE1 as sent), e.g. from
+// @serenity-kit/opaque's recorded clientLoginState, whose ephemeral key does not come from a seed
+// that could be injected through an Rng. For the interop transcript replay (tests/interop) only.
+StatusOr<ClientLoginState> MakeClientLoginState(ByteSpan password, ByteSpan blind,
+                                                ByteSpan client_secret, ByteSpan ke1);
+
 }  // namespace keyward::crypto::opaque::internal
