@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(opt.steps));
       return 1;
     }
+    if (count > 1 && (i + 1) % 1000 == 0) {
+      double so_far = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("progress: %llu seeds ok in %.0f s\n", static_cast<unsigned long long>(i + 1), so_far);
+      std::fflush(stdout);
+    }
     if (count == 1) {
       std::printf("ok trace=%016llx committed=%llu ops=%llu releases=%llu crashes=%llu messages=%llu "
                   "rejected_envelopes=%llu\n",

@@ -38,3 +38,27 @@ TEST(SimulationTest, FiveNodeFleetSurvivesFaults) {
 
 }  // namespace
 }  // namespace keyward::sim
+
+namespace keyward::sim {
+namespace {
+
+// Seeds that once failed, named after the bug they pin (docs/replication.md §5).
+void ExpectSeedPasses(uint64_t seed, int nodes) {
+  SimOptions o;
+  o.seed = seed;
+  o.nodes = nodes;
+  SimResult r = RunSimulation(o);
+  EXPECT_TRUE(r.ok) << "keyward_sim --seed " << seed << " --nodes " << nodes << ": " << r.failure;
+}
+
+TEST(SimulationRegressionTest, NewVoterWithoutPromotionEntryStillVotes) { ExpectSeedPasses(19, 3); }
+TEST(SimulationRegressionTest, PreVoteRefusalCarriesTerm) { ExpectSeedPasses(152, 3); }
+TEST(SimulationRegressionTest, ChannelLeavesDeadPeerSessionOnHello) { ExpectSeedPasses(69, 3); }
+TEST(SimulationRegressionTest, CrashBudgetSeesUncommittedConfigs) {
+  ExpectSeedPasses(54, 5);
+  ExpectSeedPasses(8, 5);
+}
+TEST(SimulationRegressionTest, CrashBudgetCountsLearnerAboutToBePromoted) { ExpectSeedPasses(615, 3); }
+
+}  // namespace
+}  // namespace keyward::sim
