@@ -11,5 +11,12 @@ int& ExitCode();
 
 void RegisterVersionCommand(CLI::App& app);
 void RegisterDemoCommand(CLI::App& app);
+void RegisterNodeCommand(CLI::App& app);
+void RegisterClientCommand(CLI::App& app);
+// The vault demo (demo_vault.cc): a dev node + client walkthrough; returns the exit code.
+int RunVaultDemo();
+void RegisterKeygenCommand(CLI::App& app);
+void RegisterLogCommand(CLI::App& app);
+void RegisterWitnessCommand(CLI::App& app);
 
 }  // namespace keyward::cli

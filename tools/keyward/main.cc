@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
   app.footer("Run `keyward <command> --help` for a command's options. Docs: docs/ in the source tree.");
   keyward::cli::RegisterVersionCommand(app);
   keyward::cli::RegisterDemoCommand(app);
+  keyward::cli::RegisterNodeCommand(app);
+  keyward::cli::RegisterClientCommand(app);
+  keyward::cli::RegisterKeygenCommand(app);
+  keyward::cli::RegisterLogCommand(app);
+  keyward::cli::RegisterWitnessCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
