@@ -221,3 +221,70 @@ TEST(ApplySerializedTest, GarbageChangesNothing) {
 
 }  // namespace
 }  // namespace keyward::core
+
+namespace keyward::core {
+namespace {
+
+TEST(SnapshotTest, RoundTripPreservesStateAndLetsAnotherCoreContinue) {
+  CoreHarness h(21);
+  h.Register("a", "pw", "secret-a", 3);
+  h.Register("b", "pw", "secret-b", 3);
+  ASSERT_EQ(h.Recover("a", "wrong")->outcome, RecoverOutcome::kWrongPassword);
+  ASSERT_TRUE(h.core().Delete(DeleteRequest{.user_id = ToBytes("b")}, Authority::kAccount).ok());
+  const Bytes snapshot = h.core().Snapshot();
+  const auto digest = h.core().StateDigest();
+  // Restoring over a different state replaces it exactly.
+  ASSERT_TRUE(h.core().Apply(BeginLoginCommand{ToBytes("a")}).changed);
+  ASSERT_NE(h.core().StateDigest(), digest);
+  ASSERT_TRUE(h.core().Restore(snapshot).ok());
+  EXPECT_EQ(h.core().StateDigest(), digest);
+  EXPECT_EQ(h.core().Snapshot(), snapshot);
+  std::string secret;
+  auto r = h.Recover("a", "pw", &secret);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->outcome, RecoverOutcome::kSuccess);
+  EXPECT_EQ(secret, "secret-a");
+}
+
+TEST(SnapshotTest, RestoreRefusesBadSnapshotsAndKeepsState) {
+  CoreHarness h(22);
+  h.Register("a", "pw", "s", 3);
+  const Bytes good = h.core().Snapshot();
+  const auto digest = h.core().StateDigest();
+  auto expect_refused = [&](Bytes bad, const char* what) {
+    EXPECT_FALSE(h.core().Restore(bad).ok()) << what;
+    EXPECT_EQ(h.core().StateDigest(), digest) << what;
+  };
+  for (size_t n = 0; n < good.size(); n += 7) expect_refused(Bytes(good.begin(), good.begin() + n), "truncated");
+  Bytes trailing = good;
+  trailing.push_back(0);
+  expect_refused(trailing, "trailing byte");
+  // Record layout: version(1) count(8) | u16 len "a"(3) state(1) epoch(8) version(8) record(192)
+  // u8 sealed len ...; offsets below point into the first record.
+  const size_t state_at = 1 + 8 + 3;
+  Bytes locked_with_secret = good;
+  locked_with_secret[state_at] = static_cast<uint8_t>(RecordState::kLocked);
+  expect_refused(locked_with_secret, "locked record with a secret");
+  Bytes used_above_max = good;
+  const size_t sealed_len_at = state_at + 1 + 8 + 8 + 192;
+  const size_t max_at = sealed_len_at + 1 + used_above_max[sealed_len_at] + 32;
+  used_above_max[max_at + 1] = static_cast<uint8_t>(used_above_max[max_at] + 1);
+  expect_refused(used_above_max, "attempts_used above max");
+  Bytes bad_version = good;
+  bad_version[0] = 2;
+  expect_refused(bad_version, "unknown version");
+  // Two records out of order.
+  CoreHarness h2(23);
+  h2.Register("a", "pw", "s");
+  h2.Register("b", "pw", "s");
+  Bytes two = h2.core().Snapshot();
+  const size_t rec_len = (two.size() - 9) / 2;
+  Bytes swapped(two.begin(), two.begin() + 9);
+  swapped.insert(swapped.end(), two.begin() + 9 + rec_len, two.end());
+  swapped.insert(swapped.end(), two.begin() + 9, two.begin() + 9 + rec_len);
+  expect_refused(swapped, "records out of order");
+  EXPECT_TRUE(h.core().Restore(two).ok());
+}
+
+}  // namespace
+}  // namespace keyward::core

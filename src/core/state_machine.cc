@@ -7,6 +7,7 @@
 #include "core/protocol_crypto.h"
 #include "crypto/hash.h"
 #include "crypto/secret.h"
+#include "wire/reader.h"
 #include "wire/writer.h"
 
 namespace keyward::core {
@@ -200,41 +201,110 @@ ApplyResult RecordTable::Apply(const Command& command) {
   return d.result;
 }
 
-std::array<uint8_t, 32> RecordTable::Digest() const {
-  wire::Writer w(records_.size() * 320 + 8);
-  w.Text("keyward core state v1").U64(records_.size());
-  for (const auto& [id, r] : records_) {
-    w.U16Prefixed(r.user_id).U8(static_cast<uint8_t>(r.state)).U64(r.epoch).U64(r.version);
-    w.Bytes(r.opaque_record).U8Prefixed(r.sealed_secret).Bytes(r.activation_commitment);
-    w.U8(r.max_attempts).U8(r.attempts_used).U64(r.login_serial).U64(r.success_serial);
+namespace {
+
+// Why a record breaks an invariant of record.h, or OK.
+Status ValidateRecord(const UserRecord& r) {
+  if (!ValidUserId(r.user_id)) return InvalidArgument("record: user id must be 1..256 bytes");
+  if (r.max_attempts < 1 || r.attempts_used > r.max_attempts) {
+    return InvalidArgument("record: attempts_used must be <= max_attempts, max_attempts >= 1");
   }
-  return crypto::Sha256(w.bytes());
+  if (r.success_serial > r.login_serial || r.epoch < 1) {
+    return InvalidArgument("record: success_serial > login_serial or epoch 0");
+  }
+  switch (r.state) {
+    case RecordState::kPending:
+      if (r.attempts_used != 0 || r.login_serial != 0) {
+        return InvalidArgument("record: a pending record cannot have counted guesses");
+      }
+      [[fallthrough]];
+    case RecordState::kActive:
+      if (r.sealed_secret.size() < kSealedSecretMin || r.sealed_secret.size() > kSealedSecretMax) {
+        return InvalidArgument("record: sealed secret must be 41..168 bytes");
+      }
+      return Status::Ok();
+    case RecordState::kLocked:
+    case RecordState::kDeleted:
+      if (!r.sealed_secret.empty()) {
+        return InvalidArgument("record: a locked or deleted record must hold no secret");
+      }
+      return Status::Ok();
+  }
+  return InvalidArgument("record: unknown state");
+}
+
+void WriteRecord(wire::Writer& w, const UserRecord& r) {
+  w.U16Prefixed(r.user_id).U8(static_cast<uint8_t>(r.state)).U64(r.epoch).U64(r.version);
+  w.Bytes(r.opaque_record).U8Prefixed(r.sealed_secret).Bytes(r.activation_commitment);
+  w.U8(r.max_attempts).U8(r.attempts_used).U64(r.login_serial).U64(r.success_serial);
+}
+
+bool ReadRecord(wire::Reader& rd, UserRecord* r) {
+  ByteSpan id, sealed;
+  uint8_t state = 0;
+  if (!rd.U16Prefixed(&id) || !rd.U8(&state) || state < 1 || state > 4 || !rd.U64(&r->epoch) ||
+      !rd.U64(&r->version) || !rd.Fixed(&r->opaque_record) || !rd.U8Prefixed(&sealed) ||
+      !rd.Fixed(&r->activation_commitment) || !rd.U8(&r->max_attempts) ||
+      !rd.U8(&r->attempts_used) || !rd.U64(&r->login_serial) || !rd.U64(&r->success_serial)) {
+    return false;
+  }
+  r->user_id.assign(id.begin(), id.end());
+  r->state = static_cast<RecordState>(state);
+  r->sealed_secret.assign(sealed.begin(), sealed.end());
+  return true;
+}
+
+constexpr uint8_t kSnapshotVersion = 1;
+
+}  // namespace
+
+Bytes RecordTable::Snapshot() const {
+  wire::Writer w(records_.size() * 330 + 9);
+  w.U8(kSnapshotVersion).U64(records_.size());
+  for (const auto& [id, r] : records_) WriteRecord(w, r);
+  return w.Take();
+}
+
+// Snapshot grammar:
+//   uint8 version = 1; uint64 count (<= max_records);
+//   count x { user_id<1..256> (u16); uint8 state (1..4); uint64 epoch; uint64 version;
+//             uint8 opaque_record[192]; opaque sealed_secret<0..255> (u8); uint8 commitment[32];
+//             uint8 max_attempts; uint8 attempts_used; uint64 login_serial; uint64 success_serial; }
+//   records strictly increasing by user_id; each satisfies record.h's invariants; nothing after.
+Status RecordTable::Restore(ByteSpan snapshot) {
+  wire::Reader rd(snapshot);
+  uint8_t version = 0;
+  uint64_t count = 0;
+  if (!rd.U8(&version) || version != kSnapshotVersion || !rd.U64(&count)) {
+    return InvalidArgument("core snapshot: bad header (expected version 1 and a record count)");
+  }
+  if (count > max_records_) return ResourceExhausted("core snapshot: more records than max_records");
+  std::map<Bytes, UserRecord, std::less<>> records;
+  for (uint64_t i = 0; i < count; ++i) {
+    UserRecord r;
+    if (!ReadRecord(rd, &r)) return InvalidArgument("core snapshot: truncated or malformed record");
+    RETURN_IF_ERROR(ValidateRecord(r).WithContext("core snapshot"));
+    if (!records.empty() && !(records.rbegin()->first < r.user_id)) {
+      return InvalidArgument("core snapshot: records out of order or duplicated");
+    }
+    Bytes key = r.user_id;
+    records.emplace_hint(records.end(), std::move(key), std::move(r));
+  }
+  if (!rd.Finish()) return InvalidArgument("core snapshot: trailing bytes");
+  for (auto& [id, r] : records_) WipeBytes(r.sealed_secret);
+  records_ = std::move(records);
+  return Status::Ok();
+}
+
+std::array<uint8_t, 32> RecordTable::Digest() const {
+  return crypto::Sha256({AsBytes("keyward core state v1"), Snapshot()});
 }
 
 void RecordTable::CheckInvariants() const {
   KW_CHECK(records_.size() <= max_records_);
   for (const auto& [id, r] : records_) {
     KW_CHECK(id == r.user_id);
-    KW_CHECK(ValidUserId(r.user_id));
-    KW_CHECK(r.max_attempts >= 1);
-    KW_CHECK(r.attempts_used <= r.max_attempts);
-    KW_CHECK(r.success_serial <= r.login_serial);
-    KW_CHECK(r.epoch >= 1);
-    switch (r.state) {
-      case RecordState::kPending:
-        KW_CHECK(r.attempts_used == 0 && r.login_serial == 0);
-        [[fallthrough]];
-      case RecordState::kActive:
-        KW_CHECK(r.sealed_secret.size() >= kSealedSecretMin);
-        KW_CHECK(r.sealed_secret.size() <= kSealedSecretMax);
-        break;
-      case RecordState::kLocked:
-      case RecordState::kDeleted:
-        KW_CHECK(r.sealed_secret.empty());
-        break;
-      default:
-        KW_CHECK(false);
-    }
+    KW_CHECK(ValidateRecord(r).ok());
   }
 }
 

@@ -29,8 +29,14 @@ class RecordTable {
 
   const UserRecord* Find(ByteSpan user_id) const;
   size_t size() const { return records_.size(); }
+  // SHA-256 over Snapshot().
   std::array<uint8_t, 32> Digest() const;
   void CheckInvariants() const;
+  // Canonical encoding of every record (grammar in state_machine.cc), and its strict inverse: a
+  // snapshot that is malformed, out of order, over the table bound or breaks a record invariant is
+  // refused and the table is left unchanged.
+  Bytes Snapshot() const;
+  Status Restore(ByteSpan snapshot);
 
  private:
   struct Decision {

@@ -235,6 +235,8 @@ ApplyResult VaultCore::ApplySerialized(ByteSpan command_bytes) {
 }
 
 std::array<uint8_t, 32> VaultCore::StateDigest() const { return impl_->table.Digest(); }
+Bytes VaultCore::Snapshot() const { return impl_->table.Snapshot(); }
+Status VaultCore::Restore(ByteSpan snapshot) { return impl_->table.Restore(snapshot); }
 const UserRecord* VaultCore::Find(ByteSpan user_id) const { return impl_->table.Find(user_id); }
 size_t VaultCore::record_count() const { return impl_->table.size(); }
 void VaultCore::CheckInvariants() const { impl_->table.CheckInvariants(); }

@@ -178,6 +178,12 @@ class VaultCore {
   // SHA-256 over the canonical encoding of every record (sorted by user id): equal digests mean
   // equal replicated state.
   std::array<uint8_t, 32> StateDigest() const;
+  // The whole replicated state (canonical bytes; sealed secrets stay sealed) and its strict
+  // inverse, for Raft catch-up of a healed core. Restore refuses a malformed snapshot or one that
+  // breaks any record invariant, and then leaves the state unchanged. Snapshots must travel only
+  // between cores over the authenticated peer channel.
+  Bytes Snapshot() const;
+  Status Restore(ByteSpan snapshot);
   const UserRecord* Find(ByteSpan user_id) const;
   size_t record_count() const;
   // KW_CHECKs every record invariant (record.h); for tests, fuzzing and the simulator.
