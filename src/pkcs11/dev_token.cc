@@ -31,6 +31,23 @@ Status WriteFileIfMissing(const fs::path& path, std::string_view contents, fs::p
   return Status::Ok();
 }
 
+// Writes `contents` to `path` through a temporary file and rename(2), so a reader (SoftHSM2 in
+// another process) never sees a half-written config.
+Status WriteFileAtomically(const fs::path& path, std::string_view contents) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    out.flush();
+    if (!out) return IoError("cannot write " + tmp.string() + "; check that the directory is writable");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return IoError("cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
 Status InitToken(Module& module, ck_slot_id_t slot, std::string_view label, const crypto::SecretBytes& so_pin,
                  const crypto::SecretBytes& user_pin) {
   unsigned char padded_label[32];
@@ -64,13 +81,13 @@ Status UseSoftHsmDevDir(const fs::path& dir) {
   if (ec) return IoError("cannot create " + (abs / "tokens").string() + ": " + ec.message());
   fs::permissions(abs / "tokens", fs::perms::owner_all, ec);
   const std::string conf = SoftHsmConfPath(abs).string();
-  RETURN_IF_ERROR(WriteFileIfMissing(conf,
-                                     "# SoftHSM2 development token for Keyward (docs/keystore.md)\n"
-                                     "directories.tokendir = " + (abs / "tokens").string() + "\n"
-                                     "objectstore.backend = file\n"
-                                     "log.level = ERROR\n"
-                                     "slots.removable = false\n",
-                                     fs::perms::owner_read | fs::perms::owner_write));
+  // Rewritten every time (it is derived from `dir`), so a moved data dir keeps working.
+  RETURN_IF_ERROR(WriteFileAtomically(conf,
+                                      "# SoftHSM2 development token for Keyward (docs/keystore.md)\n"
+                                      "directories.tokendir = " + (abs / "tokens").string() + "\n"
+                                      "objectstore.backend = file\n"
+                                      "log.level = ERROR\n"
+                                      "slots.removable = false\n"));
   if (auto other = Module::LoadedWithOtherSoftHsmConf(conf)) {
     return FailedPrecondition("this process already uses SoftHSM2 with SOFTHSM2_CONF=" + *other +
                               "; SoftHSM2 reads one configuration per process, so close every keystore "

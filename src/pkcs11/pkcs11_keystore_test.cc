@@ -408,6 +408,28 @@ TEST(DevTokenTest, CreateOrOpenDevTokenWritesPrivatePinFiles) {
   EXPECT_EQ((*(*ks)->GetEd25519Key("id"))->public_key(), pk);
 }
 
+TEST(DevTokenTest, MovedDevDirKeepsWorking) {
+  testing::TempDir dir;
+  crypto::Ed25519PublicKey pk;
+  {
+    auto config = CreateOrOpenDevToken(dir.path() / "old", "kw-dev");
+    ASSERT_TRUE(config.ok()) << config.status().ToString();
+    auto ks = Pkcs11Keystore::Open(*config);
+    ASSERT_TRUE(ks.ok()) << ks.status().ToString();
+    auto key = (*ks)->CreateEd25519Key("id");
+    ASSERT_TRUE(key.ok());
+    pk = (*key)->public_key();
+  }
+  std::filesystem::rename(dir.path() / "old", dir.path() / "new");
+  auto config = CreateOrOpenDevToken(dir.path() / "new", "kw-dev");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto ks = Pkcs11Keystore::Open(*config);
+  ASSERT_TRUE(ks.ok()) << ks.status().ToString();
+  auto key = (*ks)->GetEd25519Key("id");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ((*key)->public_key(), pk);
+}
+
 // Cross-process persistence: a child process (this binary, running the DISABLED_ helper below)
 // stores a secret and creates a key; this process then finds both by label.
 TEST_F(SoftHsmTest, ObjectsSurviveProcessRestart) {
