@@ -46,35 +46,59 @@ Sha512Digest HmacSha512(ByteSpan key, std::initializer_list<ByteSpan> message) {
 
 namespace {
 
-// One HKDF context per thread, fetched once: fetching costs more than the derivation itself.
-EVP_KDF_CTX* ThreadHkdf() {
+// Per-thread HKDF contexts, fetched once: fetching the KDF costs more than the derivation.
+//
+// Fast path: one context per mode, configured (mode, digest) once, then each call sets only the
+// key and the salt or info. Naming the digest on every call made OpenSSL look "SHA512" up again
+// each time (callgrind: 13% of the instructions of an OPAQUE server login's HKDF-Expands; see
+// docs/benchmarks.md, issue 2). OpenSSL replaces the key and a
+// non-empty salt or info on every set, so no EVP_KDF_CTX_reset is needed when both are non-empty.
+// An EMPTY info or key is not a replacement (OpenSSL 3.0 keeps stale lengths; it crashed in
+// Hash.HkdfReusedContextsCarryNothingOver), so those calls take the slow path: reset and set all.
+EVP_KDF* HkdfKdf() {
   static EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
   KW_CHECK(kdf != nullptr);
-  thread_local EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
+  return kdf;
+}
+
+char kDigestName[] = "SHA512";
+
+OSSL_PARAM ModeParam(int* mode) { return OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, mode); }
+OSSL_PARAM DigestParam() { return OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, kDigestName, 0); }
+
+EVP_KDF_CTX* ConfiguredHkdf(int mode) {
+  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(HkdfKdf());
   KW_CHECK(ctx != nullptr);
+  OSSL_PARAM params[] = {ModeParam(&mode), DigestParam(), OSSL_PARAM_construct_end()};
+  KW_CHECK(EVP_KDF_CTX_set_params(ctx, params) == 1);
   return ctx;
 }
 
 void Derive(int mode, ByteSpan key, ByteSpan salt_or_info, bool is_salt, std::span<uint8_t> out) {
-  static char digest[] = "SHA512";
+  KW_CHECK(mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY || mode == EVP_KDF_HKDF_MODE_EXPAND_ONLY);
   // OpenSSL rejects a NULL octet-string parameter, so empty inputs point at a harmless buffer. An
   // empty salt is replaced by HashLen zero bytes, which RFC 5869 §2.2 defines as equivalent.
   static const uint8_t kZeroSalt[64] = {};
   if (salt_or_info.empty()) salt_or_info = is_salt ? ByteSpan(kZeroSalt) : ByteSpan(kZeroSalt, 0);
   if (key.empty()) key = ByteSpan(kZeroSalt, 0);
-  OSSL_PARAM params[5];
-  int i = 0;
-  params[i++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-  params[i++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
-  params[i++] = OSSL_PARAM_construct_octet_string(
+  const OSSL_PARAM key_param = OSSL_PARAM_construct_octet_string(
       OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(key.data()), key.size());
-  params[i++] = OSSL_PARAM_construct_octet_string(
-      is_salt ? OSSL_KDF_PARAM_SALT : OSSL_KDF_PARAM_INFO,
-      const_cast<uint8_t*>(salt_or_info.data()), salt_or_info.size());
-  params[i] = OSSL_PARAM_construct_end();
-  EVP_KDF_CTX* ctx = ThreadHkdf();
-  EVP_KDF_CTX_reset(ctx);
-  KW_CHECK(EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1);
+  const OSSL_PARAM data_param = OSSL_PARAM_construct_octet_string(
+      is_salt ? OSSL_KDF_PARAM_SALT : OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(salt_or_info.data()),
+      salt_or_info.size());
+  if (!key.empty() && !salt_or_info.empty()) {
+    thread_local EVP_KDF_CTX* extract = ConfiguredHkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY);
+    thread_local EVP_KDF_CTX* expand = ConfiguredHkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY);
+    OSSL_PARAM params[] = {key_param, data_param, OSSL_PARAM_construct_end()};
+    EVP_KDF_CTX* ctx = mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY ? extract : expand;
+    KW_CHECK(EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1);
+    return;
+  }
+  thread_local EVP_KDF_CTX* general = EVP_KDF_CTX_new(HkdfKdf());
+  KW_CHECK(general != nullptr);
+  EVP_KDF_CTX_reset(general);
+  OSSL_PARAM params[] = {ModeParam(&mode), DigestParam(), key_param, data_param, OSSL_PARAM_construct_end()};
+  KW_CHECK(EVP_KDF_derive(general, out.data(), out.size(), params) == 1);
 }
 
 }  // namespace

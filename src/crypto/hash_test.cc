@@ -44,6 +44,21 @@ TEST(Hash, HkdfEmptySaltIsZeroKey) {
   EXPECT_EQ(HexEncode(HkdfSha512Extract({}, ikm).Reveal()), HexEncode(HmacSha512(zeros, {ikm})));
 }
 
+// The per-thread HKDF contexts are reused without a reset (hash.cc): a call must not see the key,
+// salt or info of the call before it.
+TEST(Hash, HkdfReusedContextsCarryNothingOver) {
+  const auto ikm = AsBytes("ikm");
+  std::array<uint8_t, 64> zeros{};
+  (void)HkdfSha512Extract(AsBytes("a long salt that must not stick"), AsBytes("other ikm"));
+  EXPECT_EQ(HexEncode(HkdfSha512Extract({}, ikm).Reveal()), HexEncode(HmacSha512(zeros, {ikm})));
+  const auto prk = HmacSha512(AsBytes("k"), {ikm});
+  (void)HkdfSha512Expand(AsBytes("another prk"), AsBytes("an info that must not stick"), 64);
+  const uint8_t one = 1;
+  EXPECT_EQ(HexEncode(HkdfSha512Expand(prk, {}, 64).Reveal()), HexEncode(HmacSha512(prk, {{&one, 1}})));
+  EXPECT_EQ(HexEncode(HkdfSha512Expand(prk, AsBytes("i"), 64).Reveal()),
+            HexEncode(HmacSha512(prk, {AsBytes("i"), {&one, 1}})));
+}
+
 TEST(Aead, SealOpenAndUniformFailure) {
   DeterministicRng rng(7);
   auto key = rng.Array<32>();
