@@ -1,12 +1,25 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "demo_crypto.h"
 
 namespace keyward::cli {
 
 void RegisterDemoCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Run the end-to-end demonstration on a local default deployment");
-  cmd->callback([] { std::printf("keyward demo: (the crypto-core demo is being built)\n"); });
+  static CryptoDemoOptions options;
+  static bool crypto_only = false;
+  cmd->add_flag("--crypto-only", crypto_only,
+                "Run only the crypto-core walkthrough: a local OPAQUE registration and login with "
+                "Argon2id (m=64MiB, t=3, p=4), then a wrong password and an unknown user");
+  cmd->add_option("--user", options.user,
+                  "User id for the crypto walkthrough (its UTF-8 bytes are the OPAQUE credential "
+                  "identifier)")
+      ->capture_default_str();
+  cmd->add_option("--password", options.password, "Password for the crypto walkthrough")
+      ->capture_default_str();
+  // Until the vault demo lands, the whole demo is the crypto walkthrough.
+  cmd->callback([] { ExitCode() = RunCryptoDemo(options); });
 }
 
 }  // namespace keyward::cli
