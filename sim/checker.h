@@ -58,6 +58,7 @@ class Checker {
   const VaultModel& oracle() const { return oracle_; }
   uint64_t committed() const { return chain_.size(); }
   uint64_t releases() const { return releases_; }
+  uint64_t terms_with_leader() const { return leaders_.size(); }
 
  private:
   std::string Audit(uint64_t index, const Command& c, const Result& r, bool first);

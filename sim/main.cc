@@ -57,11 +57,12 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
     if (count == 1) {
-      std::printf("ok trace=%016llx committed=%llu ops=%llu releases=%llu crashes=%llu messages=%llu "
-                  "rejected_envelopes=%llu\n",
+      std::printf("ok trace=%016llx committed=%llu ops=%llu releases=%llu crashes=%llu leader_terms=%llu "
+                  "messages=%llu rejected_envelopes=%llu\n",
                   static_cast<unsigned long long>(r.trace_hash), static_cast<unsigned long long>(r.committed),
                   static_cast<unsigned long long>(r.ops_completed), static_cast<unsigned long long>(r.releases),
-                  static_cast<unsigned long long>(r.crashes), static_cast<unsigned long long>(r.messages),
+                  static_cast<unsigned long long>(r.crashes), static_cast<unsigned long long>(r.elections),
+                  static_cast<unsigned long long>(r.messages),
                   static_cast<unsigned long long>(r.rejected_envelopes));
     }
   }

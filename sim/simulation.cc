@@ -341,12 +341,8 @@ void Sim::Deliver() {
     if (dst == nullptr || blocked_[p.from][p.to]) continue;
     StatusOr<raft::PeerChannel::Opened> opened = dst->chan->Open(p.bytes);
     if (!opened.ok()) {
-      if (healing_ && p.bytes.size() > 34) {
-        auto u64at = [&](size_t off) { uint64_t v = 0; for (size_t i = 0; i < 8; ++i) v = (v << 8) | p.bytes[off + i]; return v; };
-        Log("node " + std::to_string(p.to) + " (session " + std::to_string(dst->chan->session() % 10000) + ") refused kind " +
-            std::to_string(p.bytes[1]) + " from " + std::to_string(p.from) + " fs=" + std::to_string(u64at(10) % 10000) +
-            " ts=" + std::to_string(u64at(18) % 10000) + " ctr=" + std::to_string(u64at(26)) + ": " + opened.status().ToString());
-      }
+      if (healing_) Log("node " + std::to_string(p.to) + " refused an envelope from " + std::to_string(p.from) +
+                        ": " + opened.status().ToString());
       ++result_.rejected_envelopes;
       continue;
     }
@@ -578,6 +574,7 @@ SimResult Sim::Run() {
     }
   }
   result_.committed = checker_.committed();
+  result_.elections = checker_.terms_with_leader();
   result_.releases = checker_.releases();
   return result_;
 }

@@ -110,6 +110,7 @@ class Raft {
     uint32_t inflight = 0;
     uint64_t acked_seq = 0;
     uint64_t last_ack_tick = 0;
+    uint64_t last_progress_tick = 0;  // when match last advanced
     uint64_t last_snapshot_tick = 0;
     bool recent = false;  // heard from since the last check-quorum
   };

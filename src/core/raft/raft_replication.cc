@@ -11,9 +11,10 @@ namespace keyward::raft {
 void Raft::BroadcastHeartbeat() {
   ++seq_;
   for (auto& [peer, pr] : progress_) {
-    // Pipelined appends that stayed unacknowledged for two heartbeats were probably lost: rewind to
-    // the last known match and resend from there (followers ignore what they already have).
-    if (pr.inflight > 0 && ticks_ - pr.last_ack_tick >= 2ull * opt_.heartbeat_ticks) {
+    // Entries sent but not acknowledged for two heartbeats were probably lost: rewind to the last
+    // known match and resend from there (followers ignore what they already have). Progress, not
+    // mere acks, is the test: heartbeat acks keep coming while a lost batch is never re-sent.
+    if (pr.next > pr.match + 1 && ticks_ - pr.last_progress_tick >= 2ull * opt_.heartbeat_ticks) {
       pr.next = pr.match + 1;
       pr.inflight = 0;
     }
@@ -191,6 +192,7 @@ void Raft::HandleAppendReply(const Message& m) {
   if (m.type == MessageType::kAppendReply) pr->acked_seq = std::max(pr->acked_seq, m.seq);
   if (m.granted || m.type == MessageType::kSnapshotReply) {
     if (m.match_index > log_.last_index()) return;  // impossible from an honest follower
+    if (m.match_index > pr->match) pr->last_progress_tick = ticks_;
     pr->match = std::max(pr->match, m.match_index);
     pr->next = std::max(pr->next, pr->match + 1);
     if (pr->inflight > 0) --pr->inflight;

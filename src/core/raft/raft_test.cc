@@ -43,7 +43,8 @@ class ListMachine final : public StateMachine {
 // Synchronous in-memory fleet: messages are delivered in order unless a link is cut.
 class Fleet {
  public:
-  explicit Fleet(int n, uint64_t snapshot_threshold = 1000) : n_(n), threshold_(snapshot_threshold) {
+  explicit Fleet(int n, uint64_t snapshot_threshold = 1000, uint32_t rollback_tolerance = 0)
+      : n_(n), threshold_(snapshot_threshold), k_(rollback_tolerance) {
     for (int i = 1; i <= n; ++i) manifest_.push_back(static_cast<NodeId>(i));
     nodes_.resize(static_cast<size_t>(n) + 1);
     for (int i = 1; i <= n; ++i) Boot(static_cast<NodeId>(i), i == 1);
@@ -62,6 +63,7 @@ class Fleet {
     o.id = id;
     o.manifest = manifest_;
     o.snapshot_threshold = threshold_;
+    o.rollback_tolerance = k_;
     s.raft = std::make_unique<Raft>(o, *s.rng, *s.sm, founder ? Raft::Boot::kFounder : Raft::Boot::kJoiner);
     s.effects.clear();
   }
@@ -119,6 +121,7 @@ class Fleet {
  private:
   int n_;
   uint64_t threshold_;
+  uint32_t k_;
   uint64_t boots_ = 0;
   std::vector<NodeId> manifest_;
   std::vector<Slot> nodes_;
@@ -166,6 +169,21 @@ TEST(RaftTest, NoCommitWithoutQuorum) {
   ASSERT_TRUE(idx.ok());
   f.Run(3);
   EXPECT_EQ(f[l].commit_index(), before);  // stored by the leader only: never committed
+}
+
+TEST(RaftTest, RollbackToleranceRequiresSuperMajority) {
+  Fleet f(3, 1000, /*rollback_tolerance=*/1);
+  f.RunUntilFormed();
+  NodeId l = f.Leader();
+  NodeId follower = l == 3 ? 2 : 3;
+  f.Cut(l, follower);  // a majority (2 of 3) is reachable, but k = 1 needs all 3
+  uint64_t before = f[l].commit_index();
+  ASSERT_TRUE(f[l].Propose(ToBytes("needs three")).ok());
+  f.Pump();
+  EXPECT_EQ(f[l].commit_index(), before);
+  f.HealAll();
+  f.Run(10);  // regression: a lost batch on an idle fleet is re-sent after two heartbeats
+  EXPECT_GT(f[l].commit_index(), before);
 }
 
 TEST(RaftTest, NewLeaderAfterLeaderIsolatedAndOldEntryDiscarded) {
