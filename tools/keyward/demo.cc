@@ -18,8 +18,7 @@ void RegisterDemoCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--password", options.password, "Password for the crypto walkthrough")
       ->capture_default_str();
-  // Until the vault demo lands, the whole demo is the crypto walkthrough.
-  cmd->callback([] { ExitCode() = RunCryptoDemo(options); });
+  cmd->callback([] { ExitCode() = crypto_only ? RunCryptoDemo(options) : RunVaultDemo(); });
 }
 
 }  // namespace keyward::cli

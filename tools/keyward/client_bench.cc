@@ -1,0 +1,147 @@
+// `keyward client bench`: full recoveries per second through gRPC against a running node, with N
+// concurrent client threads (scripts/bench.sh section_node). Client-side Argon2id is excluded: the
+// benchmark users are registered with the Identity KSF, so what is timed is the node (gRPC + core:
+// counter update, OPRF, 3DH, KE3 check, secret encryption) plus the client's OPAQUE group
+// operations. Prints one JSON object on stdout.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include <sodium.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "keyward/client.h"
+#include "node/account_token.h"
+
+namespace keyward::cli {
+namespace {
+
+// utime + stime of `pid` in seconds (/proc/PID/stat fields 14 and 15), or -1.
+double ProcessCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// The crypto floor of one server-side recovery (issue 2): 4 variable-base + 1 fixed-base
+// ristretto255 scalar multiplications, CPU µs on one core (median of 7 batches).
+double CryptoFloorMicros() {
+  unsigned char s[32], p[32], q[32];
+  crypto_core_ristretto255_scalar_random(s);
+  crypto_scalarmult_ristretto255_base(p, s);
+  std::vector<double> batches;
+  for (int b = 0; b < 7; ++b) {
+    const int n = 300;
+    double t0 = ThreadCpuSeconds();
+    for (int i = 0; i < n; ++i) {
+      for (int k = 0; k < 4; ++k) {
+        if (crypto_scalarmult_ristretto255(q, s, p) != 0) return -1;
+      }
+      crypto_scalarmult_ristretto255_base(p, s);
+    }
+    batches.push_back((ThreadCpuSeconds() - t0) * 1e6 / n);
+  }
+  std::sort(batches.begin(), batches.end());
+  return batches[3];
+}
+
+}  // namespace
+
+void AddClientBenchCommand(CLI::App* client) {
+  struct Flags {
+    std::string vault, trust, app_key;
+    int concurrency = 4;
+    int users = 16;
+    int64_t duration_ms = 5000;
+    int node_pid = 0;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = client->add_subcommand("bench", "Benchmark full recoveries/s against a running node (JSON out)");
+  cmd->add_option("--vault", f->vault, "Node address HOST:PORT")->required();
+  cmd->add_option("--trust", f->trust, "Trust policy file")->required();
+  cmd->add_option("--app-key", f->app_key, "Account-authority key file")->required();
+  cmd->add_option("--concurrency", f->concurrency, "Concurrent client threads")->capture_default_str();
+  cmd->add_option("--users", f->users, "Users registered and recovered round-robin")->capture_default_str();
+  cmd->add_option("--duration-ms", f->duration_ms, "Measurement time")->capture_default_str();
+  cmd->add_option("--node-pid", f->node_pid,
+                  "PID of the node (same machine): its CPU use in the window is reported");
+  cmd->callback([f] {
+    auto key = node::AppKey::Load(f->app_key);
+    if (!key.ok()) { std::fprintf(stderr, "bench: %s\n", key.status().message().c_str()); ExitCode() = 1; return; }
+    auto shared = std::make_shared<node::AppKey>(std::move(*key));
+    VaultClient::Config config;
+    config.vault_address = f->vault;
+    config.trust_policy_path = f->trust;
+    config.ksf = crypto::KsfConfig::Identity();
+    config.credentials = [shared](std::string_view u) -> StatusOr<Bytes> {
+      return shared->Mint(AsBytes(u), node::NowUnixSeconds() + 3600);
+    };
+    auto c = VaultClient::Create(std::move(config));
+    if (!c.ok()) { std::fprintf(stderr, "bench: %s\n", c.status().message().c_str()); ExitCode() = 2; return; }
+    VaultClient& vc = **c;
+    crypto::SecretBytes password(AsBytes("bench password"));
+    crypto::SecretBytes secret(AsBytes("0123456789abcdef0123456789abcdef"));
+    for (int u = 0; u < f->users; ++u) {
+      Outcome r = vc.Register("bench-" + std::to_string(u), password, secret, {.max_attempts = 10});
+      if (!r.ok()) { std::fprintf(stderr, "bench: register: %s\n", r.message.c_str()); ExitCode() = 5; return; }
+    }
+    using Clock = std::chrono::steady_clock;
+    std::atomic<bool> stop{false};
+    std::atomic<int> failures{0};
+    std::vector<std::vector<double>> lat(static_cast<size_t>(f->concurrency));
+    std::vector<std::thread> threads;
+    double floor_us = CryptoFloorMicros();
+    double node_cpu0 = f->node_pid > 0 ? ProcessCpuSeconds(f->node_pid) : -1;
+    auto start = Clock::now();
+    for (int t = 0; t < f->concurrency; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = t; !stop.load(); i += f->concurrency) {
+          auto t0 = Clock::now();
+          Outcome o = vc.Recover("bench-" + std::to_string(i % f->users), password);
+          if (!o.ok()) failures++;
+          lat[static_cast<size_t>(t)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(f->duration_ms));  // the measurement window
+    stop = true;
+    for (auto& th : threads) th.join();
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    double node_cores = node_cpu0 >= 0 ? (ProcessCpuSeconds(f->node_pid) - node_cpu0) / seconds : -1;
+    std::vector<double> all;
+    for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+    std::sort(all.begin(), all.end());
+    auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
+    std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+                "\"failures\":%d,\"concurrency\":%d,\"floor_us\":%.2f,\"node_cores\":%.3f,"
+                "\"vs_floor_per_core\":%.3f}\n",
+                all.size(), seconds, all.size() / seconds, pct(0.50), pct(0.99), failures.load(), f->concurrency,
+                floor_us, node_cores,
+                node_cores > 0 ? (all.size() / seconds / node_cores) / (1e6 / floor_us) : -1.0);
+    ExitCode() = failures.load() == 0 ? 0 : 6;
+  });
+}
+
+}  // namespace keyward::cli

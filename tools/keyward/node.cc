@@ -1,0 +1,72 @@
+// `keyward node`: the vault node daemon (src/node/node.h). Exit codes: 0 after a graceful
+// shutdown, 1 for usage errors, 2 when start-up fails (keystore, ports, files).
+#include <cstdio>
+
+#include "commands.h"
+#include "node/node.h"
+
+namespace keyward::cli {
+
+void RegisterNodeCommand(CLI::App& app) {
+  auto opts = std::make_shared<node::NodeOptions>();
+  auto limit_ms = std::make_shared<std::pair<int64_t, int64_t>>(1000, 3600000);
+  auto no_limit = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand(
+      "node",
+      "Run a vault node: hosts one vault core and serves keyward.v1.Vault over gRPC.\n"
+      "Prints `READY {\"listen\":...}` on stdout once listening; logs go to stderr. Stops on\n"
+      "SIGTERM/SIGINT. Records are kept in memory only (see docs/operations.md).");
+  cmd->add_option("--listen", opts->listen, "gRPC address HOST:PORT (port 0: pick a free port)")
+      ->capture_default_str();
+  cmd->add_option("--metrics-listen", opts->metrics_listen,
+                  "HTTP address for /metrics (Prometheus), /healthz and /readyz; off when not given");
+  cmd->add_flag("--dev", opts->dev,
+                "Development mode: SoftHSM2 token, app key and trust policy created in --data-dir");
+  cmd->add_option("--data-dir", opts->data_dir,
+                  "Dev mode directory: hsm/ (SoftHSM2 token + PINs), app.key, trust.policy");
+  cmd->add_option("--app-key", opts->app_key_path,
+                  "Account-authority key file (128 hex digits). Required without --dev; dev default "
+                  "DATA_DIR/app.key");
+  cmd->add_option("--pkcs11-module", opts->pkcs11_module,
+                  "PKCS#11 library holding the fleet keys (default: SoftHSM2)");
+  cmd->add_option("--token-label", opts->token_label, "PKCS#11 token label (without --dev)");
+  cmd->add_option("--pin", opts->pin_source,
+                  "Where the token's user PIN comes from: env:NAME or file:PATH (never the PIN itself)");
+  cmd->add_option("--fleet-id", opts->fleet_id, "Fleet id written to the dev trust policy")
+      ->capture_default_str();
+  cmd->add_option("--namespace", opts->trust_namespace, "Namespace written to the dev trust policy")
+      ->capture_default_str();
+  cmd->add_option("--max-records", opts->max_records, "Bound on the core's record table")
+      ->capture_default_str();
+  cmd->add_option("--rate-limit-free-attempts", opts->rate_limit.free_attempts,
+                  "Recovery attempts per user before the host starts delaying")
+      ->capture_default_str();
+  cmd->add_option("--rate-limit-base-ms", limit_ms->first,
+                  "First delay after the free attempts; doubles per further attempt")
+      ->capture_default_str();
+  cmd->add_option("--rate-limit-max-ms", limit_ms->second, "Longest delay")->capture_default_str();
+  cmd->add_option("--rate-limit-max-users", opts->rate_limit.max_users,
+                  "Users whose attempt history the limiter remembers (LRU)")
+      ->capture_default_str();
+  cmd->add_flag("--no-rate-limit", *no_limit,
+                "Disable the host rate limiter (tests, benchmarks); the core's attempt limit still holds");
+  cmd->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  cmd->callback([opts, limit_ms, no_limit] {
+    opts->rate_limit.enabled = !*no_limit;
+    opts->rate_limit.base_delay = std::chrono::milliseconds(limit_ms->first);
+    opts->rate_limit.max_delay = std::chrono::milliseconds(limit_ms->second);
+    if (opts->dev && opts->data_dir.empty()) {
+      std::fprintf(stderr, "keyward node: --dev needs --data-dir DIR\n");
+      ExitCode() = 1;
+      return;
+    }
+    Status s = node::RunNode(*opts);
+    if (!s.ok()) {
+      std::fprintf(stderr, "keyward node: %s\n", s.ToString().c_str());
+      ExitCode() = 2;
+    }
+  });
+}
+
+}  // namespace keyward::cli
