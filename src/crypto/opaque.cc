@@ -339,11 +339,11 @@ StatusOr<ServerLoginStartResult> ServerStartLogin(const ServerKeys& keys, const 
   // dh1 = eph_s·eph_C, dh2 = sk_S·eph_C, dh3 = eph_s·pk_C.
   Wiped<96> ikm;
   const uint8_t* eph_sk = eph->private_key.Reveal().data();
-  const bool dh_ok =
-      (crypto_scalarmult_ristretto255(ikm.data(), eph_sk, client_keyshare.data()) == 0) &
-      keys.StaticDh(client_keyshare, std::span<uint8_t, 32>(ikm.data() + 32, 32)).ok() &
-      (crypto_scalarmult_ristretto255(ikm.data() + 64, eph_sk, client_pk.data()) == 0);
-  if (!dh_ok) return Uniform();
+  // All three products are computed before branching, so a bad key share or record costs the same.
+  int dh_rc = crypto_scalarmult_ristretto255(ikm.data(), eph_sk, client_keyshare.data());
+  dh_rc |= keys.StaticDh(client_keyshare, std::span<uint8_t, 32>(ikm.data() + 32, 32)).ok() ? 0 : -1;
+  dh_rc |= crypto_scalarmult_ristretto255(ikm.data() + 64, eph_sk, client_pk.data());
+  if (dh_rc != 0) return Uniform();
   ByteSpan client_id = IdentityOr(options.client_identity, client_pk);
   ByteSpan server_id = IdentityOr(options.server_identity, server_pk);
   Sha512Hasher preamble = Preamble(options.context, client_id, ke1, server_id,
