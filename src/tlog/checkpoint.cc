@@ -74,7 +74,7 @@ StatusOr<VerifiedCheckpoint> OpenCheckpoint(std::string_view note, const NoteVer
   }
   NoteVerifierSet all = origin_keys;
   for (const auto& v : witness_keys.verifiers()) all.Add(v);
-  auto opened = OpenNote(note, all);
+  auto opened = VerifyNote(std::move(parsed), all);
   if (!opened.ok()) return opened.status().WithContext("checkpoint for '" + cp->origin + "'");
   VerifiedCheckpoint out;
   bool have_log = false;

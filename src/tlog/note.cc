@@ -285,6 +285,10 @@ const NoteVerifier* NoteVerifierSet::Find(std::string_view name, uint32_t key_id
 
 StatusOr<OpenedNote> OpenNote(std::string_view message, const NoteVerifierSet& known) {
   ASSIGN_OR_RETURN(Note note, ParseNote(message));
+  return VerifyNote(std::move(note), known);
+}
+
+StatusOr<OpenedNote> VerifyNote(Note note, const NoteVerifierSet& known) {
   OpenedNote out;
   out.text = std::move(note.text);
   std::set<std::pair<std::string, uint32_t>> seen;

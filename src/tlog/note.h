@@ -182,6 +182,8 @@ struct OpenedNote {
 // Parses and verifies. Errors: InvalidArgument (malformed), AuthenticationFailed (a known key's
 // signature fails, or no known key signed).
 StatusOr<OpenedNote> OpenNote(std::string_view message, const NoteVerifierSet& known);
+// The verification half of OpenNote, for callers that already parsed the note.
+StatusOr<OpenedNote> VerifyNote(Note note, const NoteVerifierSet& known);
 
 // Signs `text` (must be a valid note text: non-empty, ends in \n, no empty... see ParseNote) with
 // every signer, appending the lines after `existing` signatures (kept verbatim, e.g. a log
