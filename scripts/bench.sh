@@ -69,5 +69,18 @@ section_opaque() {
   result opaque_speedup_vs_opaque_ke "$(calc 'a / b' "$theirs" "$ours")" x
 }
 
-sections=(section_opaque)
+# Issue 4: verifying a C2SP tlog-proof (log signature + 3 witness cosignatures under a 3-witness
+# quorum, inclusion proof of depth 20 in a 2^20-entry log) against its floor measured in the same
+# run: 4 strict Ed25519 verifications + leaf hash + 20 node hashes (bench/tlog_bench.cc). Target <= 1.2x.
+section_tlog() {
+  local json="$work/tlog.json" ours floor
+  gbench '^BM_TlogProofVerify(Floor)?$' "$json"
+  ours=$(gbench_us "$json" BM_TlogProofVerify)
+  floor=$(gbench_us "$json" BM_TlogProofVerifyFloor)
+  result tlog_proof_verify "$ours" us
+  result tlog_proof_verify_floor "$floor" us
+  result tlog_proof_verify_vs_floor "$(calc 'a / b' "$ours" "$floor")" x
+}
+
+sections=(section_opaque section_tlog)
 for s in "${sections[@]}"; do "$s"; done
