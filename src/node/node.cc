@@ -89,7 +89,7 @@ StatusOr<AppKey> LoadOrCreateAppKey(const NodeOptions& o, std::string* path_out)
       spdlog::info("event=app_key_created path={}", path.string());
     }
   }
-  *path_out = path.string();
+  *path_out = std::filesystem::absolute(path).string();
   return AppKey::Load(path);
 }
 
@@ -140,7 +140,7 @@ Status RunNode(const NodeOptions& options) {
   if (options.dev) {
     ASSIGN_OR_RETURN(auto policy, trust::PinnedPolicy::Create(options.trust_namespace,
                                                               {{options.fleet_id, fleet_key}}));
-    policy_path = (options.data_dir / "trust.policy").string();
+    policy_path = std::filesystem::absolute(options.data_dir / "trust.policy").string();
     RETURN_IF_ERROR(WriteFileAtomically(policy_path, policy.Serialize()));
   }
 
