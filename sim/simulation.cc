@@ -124,6 +124,7 @@ class Sim {
   uint64_t next_read_id_ = 1;
   Checker checker_;
   bool healing_ = false;
+  raft::Membership last_logged_config_;
 };
 
 uint64_t Fnv(uint64_t h, uint64_t v) {
@@ -226,7 +227,8 @@ void Sim::Boot(Node& n, bool founder) {
   n.tick_period = 8 + Rand(5);
   n.next_tick = now_ + 1 + Rand(n.tick_period);
   Trace(1, n.id, n.boots);
-  Log("boot node " + std::to_string(n.id) + (founder ? " (founder)" : " (joiner)"));
+  Log("boot node " + std::to_string(n.id) + (founder ? " (founder)" : " (joiner)") + " incarnation " +
+      std::to_string(n.raft->incarnation() % 1000));
 }
 
 void Sim::Crash(Node& n) {
@@ -353,7 +355,10 @@ void Sim::Deliver() {
       return Fail("an envelope was accepted twice by node " + std::to_string(p.to) + " (replay not detected)");
     }
     Trace(5, p.from * 16 + p.to, p.bytes.size());
-    if (!opened->hello) (void)dst->raft->Receive(opened->from, opened->plaintext);
+    if (!opened->hello) {
+      Status st = dst->raft->Receive(opened->from, opened->plaintext);
+      if (!st.ok() && healing_) Log("node " + std::to_string(p.to) + " raft refused a message: " + st.ToString());
+    }
   }
 }
 
@@ -486,6 +491,14 @@ void Sim::CheckNodes() {
       n.last_base = log.base_index();
     }
     if (n.raft->role() == raft::Role::kLeader) {
+      if (opt_.verbose && n.raft->config() != last_logged_config_) {
+        last_logged_config_ = n.raft->config();
+        std::string c;
+        for (const raft::Member& m : last_logged_config_.members) {
+          c += " " + std::to_string(m.id) + (m.voter ? "v:" : "l:") + std::to_string(m.incarnation % 1000);
+        }
+        Log("leader " + std::to_string(n.id) + " term " + std::to_string(n.raft->term()) + " config" + c);
+      }
       std::string err = checker_.OnLeader(n.id, n.raft->term());
       if (!err.empty()) return Fail(err);
     }

@@ -59,6 +59,7 @@ TEST(SimulationRegressionTest, CrashBudgetSeesUncommittedConfigs) {
   ExpectSeedPasses(8, 5);
 }
 TEST(SimulationRegressionTest, CrashBudgetCountsLearnerAboutToBePromoted) { ExpectSeedPasses(615, 3); }
+TEST(SimulationRegressionTest, LateMessageOfDeadLifeDoesNotRetireLiveIncarnation) { ExpectSeedPasses(112206, 3); }
 
 }  // namespace
 }  // namespace keyward::sim

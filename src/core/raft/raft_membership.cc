@@ -107,7 +107,11 @@ void Raft::MaybeHeal() {
     uint64_t inc = latest->first;
     if (m == nullptr || m->incarnation != inc) {
       // Replace only an incarnation that has gone silent: a late message of a dead life must
-      // not evict the live one.
+      // not evict the live one. (Incarnations are unordered random numbers, so if a late message
+      // of a dead life arrives while the live one is partitioned, the leader may swap to the dead
+      // one; it swaps back once the live one is heard and the dead one stays silent. Never
+      // "retiring" an incarnation for good is what makes that self-correcting: simulator seed
+      // 112206.)
       if (m != nullptr) {
         auto old = obs->second.find(m->incarnation);
         if (old != obs->second.end() && ticks_ - old->second <= window) continue;
@@ -115,7 +119,6 @@ void Raft::MaybeHeal() {
       Membership next = config_;
       std::erase_if(next.members, [id](const Member& x) { return x.id == id; });
       next.members.push_back(Member{id, inc, false});
-      if (m != nullptr) retired_[id].insert(m->incarnation);
       (void)ProposeConfig(std::move(next));
       return;
     }
