@@ -69,6 +69,48 @@ section_opaque() {
   result opaque_speedup_vs_opaque_ke "$(calc 'a / b' "$theirs" "$ours")" x
 }
 
+# Issue 3: full recoveries per second through gRPC on one dev node (SoftHSM2 keys, no rate limit)
+# with NODE_BENCH_CONCURRENCY client threads on the same machine; client-side Argon2id excluded
+# (Identity KSF). node_vs_floor = (recoveries/s per core the node used) / (1 / crypto floor), the
+# floor (4 var-base + 1 fixed-base ristretto255 mults) measured by the same process. Target >= 0.6.
+section_node() {
+  local kw="$build/keyward" d="$work/node" out pid addr json i
+  [ -x "$kw" ] || { echo "bench: $kw not found; build first" >&2; exit 1; }
+  mkdir -p "$d"
+  "$kw" node --dev --data-dir "$d/data" --listen 127.0.0.1:0 --no-rate-limit --log-level warn \
+    >"$d/out" 2>"$d/err" &
+  pid=$!
+  for i in $(seq 1 300); do grep -q '^READY ' "$d/out" 2>/dev/null && break; sleep 0.1; done
+  grep -q '^READY ' "$d/out" || { cat "$d/err" >&2; kill "$pid"; echo "bench: node not ready" >&2; exit 1; }
+  addr=$(sed -n 's/^READY .*"listen":"\([^"]*\)".*/\1/p' "$d/out")
+  json=$("$kw" client bench --vault "$addr" --trust "$d/data/trust.policy" --app-key "$d/data/app.key" \
+    --node-pid "$pid" --concurrency "${NODE_BENCH_CONCURRENCY:-4}" --duration-ms "${NODE_BENCH_MS:-5000}") ||
+    { kill "$pid"; echo "bench: client bench failed" >&2; exit 1; }
+  kill -TERM "$pid"; wait "$pid" || true
+  field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json" "$1"; }
+  result node_recoveries_per_s "$(field per_s)" ops/s
+  result node_recovery_p50 "$(field p50_ms)" ms
+  result node_recovery_p99 "$(field p99_ms)" ms
+  result node_crypto_floor "$(field floor_us)" us
+  result node_cores_used "$(field node_cores)" cores
+  result node_vs_floor "$(field vs_floor_per_core)" x
+}
+
+# Issue 4: durable appends per second to the audit log with 64 concurrent HTTP submitters, a
+# checkpoint per batch (>= 1/s), without and with two witnesses cosigning every checkpoint. Real
+# daemons (log + witnesses) on loopback inside `keyward log bench`; target >= 5,000 appends/s.
+section_log() {
+  local kw="$build/keyward" line
+  [ -x "$kw" ] || { echo "bench: $kw not found; build first" >&2; exit 1; }
+  for w in 0 2; do
+    local name=log_appends_per_s
+    [ "$w" = 0 ] || name=log_appends_per_s_witnessed
+    line=$("$kw" log bench --submitters 64 --witnesses "$w" --seconds "${LOG_BENCH_SECONDS:-10}" --name "$name" |
+      grep '^RESULT ') || { echo "bench: keyward log bench failed" >&2; exit 1; }
+    echo "$line"
+  done
+}
+
 # Issue 4: verifying a C2SP tlog-proof (log signature + 3 witness cosignatures under a 3-witness
 # quorum, inclusion proof of depth 20 in a 2^20-entry log) against its floor measured in the same
 # run: 4 strict Ed25519 verifications + leaf hash + 20 node hashes (bench/tlog_bench.cc). Target <= 1.2x.
@@ -82,5 +124,5 @@ section_tlog() {
   result tlog_proof_verify_vs_floor "$(calc 'a / b' "$ours" "$floor")" x
 }
 
-sections=(section_opaque section_tlog)
+sections=(section_opaque section_node section_log section_tlog)
 for s in "${sections[@]}"; do "$s"; done
