@@ -22,7 +22,6 @@ Status UploadDoesNotDecrypt() {
                               "rebuild the upload against this fleet's public key");
 }
 
-
 }  // namespace
 
 Status CheckUserId(ByteSpan user_id) {
@@ -60,7 +59,6 @@ Status StatusForApply(ApplyCode code, std::string_view what) {
   }
   return Internal(w + ": unknown apply code");
 }
-
 
 Bytes SealAd(ByteSpan user_id, uint64_t epoch, ByteSpan opaque_record) {
   wire::Writer w(340);
