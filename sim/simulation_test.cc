@@ -60,6 +60,7 @@ TEST(SimulationRegressionTest, CrashBudgetSeesUncommittedConfigs) {
 }
 TEST(SimulationRegressionTest, CrashBudgetCountsLearnerAboutToBePromoted) { ExpectSeedPasses(615, 3); }
 TEST(SimulationRegressionTest, LateMessageOfDeadLifeDoesNotRetireLiveIncarnation) { ExpectSeedPasses(112206, 3); }
+TEST(SimulationRegressionTest, BurstFromDeadLifeDoesNotEvictLiveVoter) { ExpectSeedPasses(100895, 3); }
 
 }  // namespace
 }  // namespace keyward::sim

@@ -191,8 +191,10 @@ class Raft {
   std::map<NodeId, Progress> progress_;  // leader only: every member but self
   uint64_t seq_ = 0;                     // leader's heartbeat round for read-index
   std::deque<PendingRead> reads_;
-  // id -> incarnation -> last tick a message of it arrived (a few recent incarnations per id).
+  // id -> incarnation -> last tick a message of it arrived (a few recent incarnations per id),
+  // and the first tick of the current run of messages from it.
   std::map<NodeId, std::map<uint64_t, uint64_t>> observed_;
+  std::map<std::pair<NodeId, uint64_t>, uint64_t> observed_since_;
   uint64_t leader_since_tick_ = 0;
   std::map<NodeId, std::set<uint64_t>> retired_;              // incarnations replaced by healing
 

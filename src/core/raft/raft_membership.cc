@@ -82,10 +82,16 @@ void Raft::ObserveIncarnation(const Message& m) {
   auto retired = retired_.find(m.from);
   if (retired != retired_.end() && retired->second.count(m.from_incarnation)) return;
   auto& seen = observed_[m.from];
+  auto prev = seen.find(m.from_incarnation);
+  // A run of messages: restarts when the incarnation was silent for an election timeout.
+  if (prev == seen.end() || ticks_ - prev->second > opt_.election_timeout_min_ticks) {
+    observed_since_[{m.from, m.from_incarnation}] = ticks_;
+  }
   seen[m.from_incarnation] = ticks_;
   while (seen.size() > 4) {  // bounded: drop the incarnation heard from least recently
     auto oldest = std::min_element(seen.begin(), seen.end(),
                                    [](const auto& a, const auto& b) { return a.second < b.second; });
+    observed_since_.erase({m.from, oldest->first});
     seen.erase(oldest);
   }
 }
@@ -115,6 +121,10 @@ void Raft::MaybeHeal() {
       if (m != nullptr) {
         auto old = obs->second.find(m->incarnation);
         if (old != obs->second.end() && ticks_ - old->second <= window) continue;
+        // ...and only for an incarnation that has kept talking for a while: a live core sends
+        // every heartbeat, while late or replayed messages of a dead life come in a burst
+        // (simulator seed 100895: a burst evicted a live voter while another core was down).
+        if (ticks_ - observed_since_[{id, inc}] < window) continue;
       }
       Membership next = config_;
       std::erase_if(next.members, [id](const Member& x) { return x.id == id; });
