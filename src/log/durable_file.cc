@@ -76,7 +76,7 @@ Status WriteFileDurably(const std::filesystem::path& path, ByteSpan data,
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode);
   if (fd < 0) return Errno("creating", tmp);
   Status st = WriteAll(fd, data, tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = Errno("fsync of", tmp);
+  if (st.ok() && options.sync_file && ::fsync(fd) != 0) st = Errno("fsync of", tmp);
   ::close(fd);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = Errno("renaming onto", path);
   if (!st.ok()) {

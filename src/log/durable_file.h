@@ -19,7 +19,8 @@
 namespace keyward::log {
 
 struct DurableWriteOptions {
-  bool sync_dir = true;  // false: the caller fsyncs the parent directory later (batched)
+  bool sync_dir = true;   // false: the caller fsyncs the parent directory later (batched)
+  bool sync_file = true;  // false: the caller makes the data durable later (syncfs; see TileStorage)
   int mode = 0644;
 };
 

@@ -20,7 +20,8 @@ Sequencer::Sequencer(TileStorage* storage, std::shared_ptr<const tlog::NoteSigne
 Sequencer::~Sequencer() { Stop(); }
 
 Status Sequencer::Start() {
-  RETURN_IF_ERROR(PublishIfNeeded(storage_->published_note().empty()));
+  RETURN_IF_ERROR(Commit({}, storage_->published_note().empty()));
+  RETURN_IF_ERROR(storage_->Flush());
   {
     std::lock_guard<std::mutex> l(mu_);
     checkpoint_ = storage_->published_note();
@@ -71,6 +72,7 @@ SequencerStats Sequencer::stats() const {
 }
 
 void Sequencer::Run() {
+  auto last_flush = std::chrono::steady_clock::now();
   for (;;) {
     std::vector<Pending> batch;
     bool stopping;
@@ -92,38 +94,49 @@ void Sequencer::Run() {
     if (!batch.empty()) {
       ProcessBatch(std::move(batch));
     } else if (storage_->size() > storage_->published_size()) {
-      Status st = PublishIfNeeded(false);  // retry publishing records a failed batch left behind
+      Status st = Commit({}, false);  // retry publishing records a failed batch left behind
       if (!st.ok()) spdlog::warn("event=republish_failed error=\"{}\"", st.ToString());
     }
+    auto now = std::chrono::steady_clock::now();
+    bool drained = false;
     if (stopping) {
       std::lock_guard<std::mutex> l(mu_);
-      if (queue_.empty()) return;
+      drained = queue_.empty();
     }
+    if (drained || now - last_flush >= options_.flush_interval) {
+      Status st = storage_->Flush();  // tiles durable, then DIR/checkpoint
+      if (!st.ok()) spdlog::error("event=flush_failed error=\"{}\"", st.ToString());
+      last_flush = now;
+    }
+    if (drained) return;
   }
 }
 
-Status Sequencer::PublishIfNeeded(bool force) {
-  uint64_t size = storage_->size();
-  if (!force && size == storage_->published_size()) return Status::Ok();
-  tlog::Checkpoint cp;
-  cp.origin = origin_;
-  cp.size = size;
-  ASSIGN_OR_RETURN(cp.root, storage_->TreeHash(size));
-  ASSIGN_OR_RETURN(std::string note, tlog::SignCheckpoint(cp, *signer_));
-  if (witnesses_) {
-    std::string body = tlog::FormatCheckpoint(cp);
-    auto lines = witnesses_->Collect(note, body, size, [this](uint64_t o, uint64_t n) {
-      return storage_->ConsistencyProof(o, n);
-    });
-    if (!lines.ok()) return lines.status();
-    note += *lines;
-  }
-  RETURN_IF_ERROR(storage_->PublishCheckpoint(size, note));
+Status Sequencer::Commit(std::span<const Bytes> fresh, bool force) {
+  if (!force && fresh.empty() && storage_->size() == storage_->published_size()) return Status::Ok();
+  Status st = storage_->Commit(fresh, [this](uint64_t size) -> StatusOr<std::string> {
+    tlog::Checkpoint cp;
+    cp.origin = origin_;
+    cp.size = size;
+    ASSIGN_OR_RETURN(cp.root, storage_->TreeHash(size));
+    ASSIGN_OR_RETURN(std::string note, tlog::SignCheckpoint(cp, *signer_));
+    if (witnesses_) {
+      std::string body = tlog::FormatCheckpoint(cp);
+      auto lines = witnesses_->Collect(note, body, size, [this](uint64_t o, uint64_t n) {
+        return storage_->ConsistencyProof(o, n);
+      });
+      if (!lines.ok()) return lines.status();
+      note += *lines;
+    }
+    return note;
+  });
   std::lock_guard<std::mutex> l(mu_);
-  checkpoint_ = std::move(note);
-  stats_.checkpoints++;
-  stats_.tree_size = size;
-  return Status::Ok();
+  if (st.ok()) {
+    checkpoint_ = storage_->published_note();
+    stats_.checkpoints++;
+    stats_.tree_size = storage_->published_size();
+  }
+  return st;
 }
 
 void Sequencer::ProcessBatch(std::vector<Pending> batch) {
@@ -146,8 +159,7 @@ void Sequencer::ProcessBatch(std::vector<Pending> batch) {
       fresh.push_back(std::move(batch[i].entry));
     }
   }
-  Status st = storage_->Append(fresh);
-  if (st.ok()) st = PublishIfNeeded(false);
+  Status st = Commit(fresh, false);
   uint64_t size = storage_->published_size();
   std::string note = storage_->published_note();
   size_t ok = 0;

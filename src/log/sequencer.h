@@ -1,8 +1,8 @@
 // Sequencer: the log's single integrator thread. POST /add handlers enqueue entries; the thread
 // takes everything queued (up to max_batch) as one batch, deduplicates it against the log and
 // within itself, appends it to TileStorage (entry bundles, then hash tiles, durably), signs ONE
-// checkpoint, collects witness cosignatures when a policy is configured, publishes the checkpoint
-// durably, and only then completes every request of the batch with a C2SP tlog-proof under that
+// checkpoint, collects witness cosignatures when a policy is configured, makes entries and
+// checkpoint durable in one WAL write (TileStorage::Commit), and only then completes every request of the batch with a C2SP tlog-proof under that
 // checkpoint. So an acknowledged entry is always in a durable, published checkpoint (group commit:
 // while one batch is being made durable, the next one accumulates).
 //
@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <span>
 #include <thread>
 
 #include "common/bytes.h"
@@ -38,6 +39,8 @@ struct SequencerOptions {
   size_t max_pending = 65536; // queued entries beyond which Add fails with ResourceExhausted
   std::chrono::milliseconds batch_delay{0};  // extra wait to let a batch grow (0: group commit only)
   std::chrono::milliseconds republish_interval{1000};
+  // How often tiles are fsynced and DIR/checkpoint (the static-server view) is rewritten.
+  std::chrono::milliseconds flush_interval{1000};
 };
 
 struct AddOutcome {
@@ -79,7 +82,8 @@ class Sequencer {
   };
   void Run();
   void ProcessBatch(std::vector<Pending> batch);
-  Status PublishIfNeeded(bool force);
+  // Commits `fresh` (possibly none) with a new checkpoint; force: even if nothing changed.
+  Status Commit(std::span<const Bytes> fresh, bool force);
 
   TileStorage* storage_;
   std::shared_ptr<const tlog::NoteSigner> signer_;

@@ -1,29 +1,33 @@
 // TileStorage: the log's durable state under one directory, laid out exactly as the C2SP
 // tlog-tiles read API serves it, so any static web server, object store or CDN can serve DIR:
 //
-//   DIR/checkpoint                      the latest published (cosigned) checkpoint note
+//   DIR/checkpoint                      the latest checkpoint whose tiles are all fsynced
 //   DIR/tile/<L>/<N>[.p/<W>]            hash tiles
 //   DIR/tile/entries/<N>[.p/<W>]        entry bundles
-//   DIR/.tmp-*  (and in subdirectories) temporaries of interrupted writes, removed at Open
+//   DIR/.wal                            write-ahead log of the batches since DIR/checkpoint
+//   .tmp-* files                        temporaries of interrupted writes, removed at Open
 //
-// Durability (docs/log.md "fsync order"): Append() writes the new entry bundles, fsyncs them and
-// their directories, then the new hash tiles likewise; PublishCheckpoint() is called only after
-// that and writes the checkpoint last (temp + fsync + rename + fsync DIR). So a crash never
-// publishes a checkpoint whose tiles are not on disk. Every file is written by atomic rename, so a
-// reader never sees a torn tile.
+// Durability (docs/log.md "Files on disk and fsync order"). Commit() is ONE durable step per batch:
+// it appends one record {first index, entries, signed checkpoint note} to DIR/.wal and fdatasyncs
+// it; only then are the batch's entry bundles and hash tiles written (temp + rename, no fsync) and
+// the checkpoint served. So an acknowledged entry and every checkpoint ever served are in the WAL,
+// and the tiles they reference can always be regenerated from it. Flush() (about once a second and
+// at shutdown) makes the tiles themselves durable (syncfs), then writes DIR/checkpoint (temp +
+// fsync + rename + fsync DIR) LAST, then empties the WAL. So DIR/checkpoint — what a static server
+// publishes — never references a tile that is not on disk. Every file appears by atomic rename:
+// no reader ever sees a torn tile.
 //
-// Recovery (Open): the entry bundles are the source of truth. Open reads full bundles 0,1,2,... and
-// then the widest partial bundle after them, recomputes every hash, checks that the published
-// checkpoint is a prefix of what it read (same root), and rewrites the hash tiles for records that a
-// crash left without them. Records found beyond the published checkpoint (a batch that was written
-// but not yet published when the process died) are kept: they get published by the next checkpoint,
-// and a client that retries gets the same index back (deduplication).
+// Recovery (Open): read DIR/checkpoint (size S), read records [0, S) from the entry bundles (synced
+// before that checkpoint was written), check the root, then replay the WAL (a torn final record —
+// a batch that was never acknowledged — is ignored), rewrite the tiles of the replayed records, and
+// Flush(). Records stored without a checkpoint (a batch whose witnesses did not answer) are kept
+// and published by the next checkpoint; a client retry is deduplicated to the same index.
 //
 // Memory: all stored hashes (~64 bytes per record) and a leaf-hash → index map are kept in memory;
 // see docs/log.md "Scaling path".
 //
 // Thread-safety: NOT thread-safe; one writer (the integrator thread) owns it. Proof functions are
-// const and may run concurrently with each other but not with Append.
+// const and may run concurrently with each other but not with Commit.
 #pragma once
 
 #include <cstdint>
@@ -69,21 +73,27 @@ class TileStorage {
 
   // Number of records stored durably (>= the published checkpoint's size).
   uint64_t size() const { return hashes_.size(); }
-  // Size of the last published checkpoint, and its note text ("" if none yet).
+  // Size of the last published (served) checkpoint, and its note text ("" if none yet).
   uint64_t published_size() const { return published_size_; }
   const std::string& published_note() const { return published_note_; }
 
   // Index of a stored record with this leaf hash.
   std::optional<uint64_t> Find(const tlog::Hash& leaf_hash) const;
 
-  // Appends records (each ≤ tlog::kMaxEntryBytes) and writes their entry bundles and hash tiles
-  // durably, in that order. On an I/O error the storage is poisoned: this and every later
-  // mutating call fail (restart the daemon; recovery re-reads the bundles from disk). Files already
-  // renamed into place are harmless.
-  Status Append(std::span<const Bytes> entries);
+  // Produces the signed (and cosigned) checkpoint note for the tree of `size` records, or an
+  // error if it cannot (e.g. witness quorum not reached).
+  using NoteMaker = std::function<StatusOr<std::string>(uint64_t size)>;
 
-  // Durably publishes `note` (a checkpoint for `size` records, size <= size()), last.
-  Status PublishCheckpoint(uint64_t size, std::string note);
+  // Appends records (each ≤ tlog::kMaxEntryBytes, possibly none), asks `make_note` for the
+  // checkpoint of the new size, and makes both durable in one WAL record; then writes the tiles and
+  // publishes the note. If make_note fails, the records are still stored (durably) but not
+  // published, and its error is returned. On an I/O error the storage is poisoned: this and every
+  // later mutating call fail (restart the daemon; recovery replays the WAL).
+  Status Commit(std::span<const Bytes> entries, const NoteMaker& make_note);
+
+  // Makes the tiles durable, writes DIR/checkpoint, empties the WAL, deletes old partial tiles.
+  // Cheap when nothing changed since the last call.
+  Status Flush();
 
   StatusOr<tlog::Hash> TreeHash(uint64_t tree_size) const;
   StatusOr<std::vector<tlog::Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
@@ -93,12 +103,20 @@ class TileStorage {
 
  private:
   explicit TileStorage(std::filesystem::path dir) : dir_(std::move(dir)) {}
+ public:
+  ~TileStorage();
+  TileStorage(const TileStorage&) = delete;
+  TileStorage& operator=(const TileStorage&) = delete;
+
+ private:
   Status Recover(const CheckpointParser& parse_checkpoint);
-  StatusOr<bool> LoadBundles();
+  Status LoadBundles(uint64_t count);
+  Status ReplayWal(const CheckpointParser& parse_checkpoint, uint64_t* valid_bytes);
+  Status WriteWalRecord(uint64_t first_index, std::span<const Bytes> entries, std::string_view note);
   Status WriteHashTiles(uint64_t old_size, uint64_t new_size);
   Status WriteEntryBundles(uint64_t old_size, std::span<const Bytes> entries);
+  Status WriteTiles(uint64_t old_size, std::span<const Bytes> entries);
   void AddRecordHash(const tlog::Hash& leaf_hash);
-  void DeleteSuperseded();
 
   std::filesystem::path dir_;
   struct Hashes {
@@ -109,9 +127,14 @@ class TileStorage {
   std::vector<Bytes> tail_entries_;  // records of the last, incomplete entry bundle
   uint64_t published_size_ = 0;
   std::string published_note_;
+  uint64_t flushed_size_ = 0;     // size of DIR/checkpoint
+  std::string flushed_note_;
+  bool dirty_ = false;            // tiles or WAL written since the last Flush
+  int wal_fd_ = -1;
   Status poisoned_;  // first I/O error of a mutating call
-  // Partial tiles replaced by wider ones: deleted one publication later, so that clients holding
-  // the previous checkpoint can still fetch them (C2SP tlog-tiles lets logs delete partial tiles).
+  // Partial tiles replaced by wider ones: deleted two flushes later, so that clients holding a
+  // recent checkpoint can still fetch them (C2SP tlog-tiles lets logs delete partial tiles) and
+  // recovery always finds the exact-width bundles of DIR/checkpoint.
   std::vector<std::filesystem::path> superseded_now_;
   std::vector<std::filesystem::path> superseded_prev_;
 };

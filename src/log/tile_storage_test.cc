@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "log/durable_file.h"
 #include "support/vectors.h"
@@ -31,9 +32,13 @@ std::vector<Bytes> Entries(uint64_t from, uint64_t count) {
   return out;
 }
 
-Status Publish(TileStorage& s) {
-  ASSIGN_OR_RETURN(tlog::Hash root, s.TreeHash(s.size()));
-  return s.PublishCheckpoint(s.size(), std::to_string(s.size()) + " " + tlog::HashToBase64(root));
+// Commits entries with a test checkpoint "size root".
+Status Add(TileStorage& s, const std::vector<Bytes>& e, bool publish = true) {
+  return s.Commit(e, [&](uint64_t size) -> StatusOr<std::string> {
+    if (!publish) return Unavailable("no witnesses");
+    ASSIGN_OR_RETURN(tlog::Hash root, s.TreeHash(size));
+    return std::to_string(size) + " " + tlog::HashToBase64(root);
+  });
 }
 
 TEST(TileStorage, AppendWritesTilesMatchingTheMemoryTree) {
@@ -44,10 +49,10 @@ TEST(TileStorage, AppendWritesTilesMatchingTheMemoryTree) {
   uint64_t n = 0;
   for (uint64_t batch : {1, 7, 250, 300, 1, 70000 - 559}) {
     auto e = Entries(n, batch);
-    ASSERT_TRUE((*s)->Append(e).ok());
+    ASSERT_TRUE(Add(**s, e).ok());
     for (const auto& x : e) ref.AppendRecord(x);
     n += batch;
-    ASSERT_TRUE(Publish(**s).ok());
+    ASSERT_TRUE((*s)->Flush().ok());
   }
   ASSERT_EQ((*s)->size(), 70000u);
   // Every tile of the final tree is on disk with the right contents.
@@ -72,8 +77,8 @@ TEST(TileStorage, RecoversRecordsAndIndexAfterReopen) {
   {
     auto s = TileStorage::Open(dir.path(), PlainParser());
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->Append(Entries(0, 600)).ok());
-    ASSERT_TRUE(Publish(**s).ok());
+    ASSERT_TRUE(Add(**s, Entries(0, 600)).ok());
+    ASSERT_TRUE((*s)->Flush().ok());
     root = *(*s)->TreeHash(600);
   }
   auto s = TileStorage::Open(dir.path(), PlainParser());
@@ -83,31 +88,47 @@ TEST(TileStorage, RecoversRecordsAndIndexAfterReopen) {
   EXPECT_EQ(*(*s)->TreeHash(600), root);
   EXPECT_EQ((*s)->Find(tlog::LeafHash(ToBytes("entry 599"))), 599u);
   EXPECT_FALSE((*s)->Find(tlog::LeafHash(ToBytes("entry 600"))).has_value());
-  ASSERT_TRUE((*s)->Append(Entries(600, 10)).ok());
+  ASSERT_TRUE(Add(**s, Entries(600, 10)).ok());
   EXPECT_EQ((*s)->size(), 610u);
 }
 
-TEST(TileStorage, RecordsWrittenButNotPublishedAreKeptAndTheirTilesRewritten) {
+TEST(TileStorage, CrashAfterCommitRecoversFromTheWalEvenWithoutTiles) {
   TempDir dir;
   {
     auto s = TileStorage::Open(dir.path(), PlainParser());
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->Append(Entries(0, 100)).ok());
-    ASSERT_TRUE(Publish(**s).ok());
-    ASSERT_TRUE((*s)->Append(Entries(100, 200)).ok());  // "crash" before publishing
+    ASSERT_TRUE(Add(**s, Entries(0, 100)).ok());
+    ASSERT_TRUE((*s)->Flush().ok());
+    ASSERT_TRUE(Add(**s, Entries(100, 150)).ok());        // acknowledged, not flushed
+    ASSERT_TRUE(Add(**s, Entries(250, 50), false).ok() == false);  // stored, not published
   }
-  // A crash may also lose the hash tiles of the unpublished batch: remove them.
+  // A machine crash may lose unsynced tiles: remove them all beyond the flushed checkpoint, and
+  // leave a torn WAL tail and a temporary file behind.
   std::filesystem::remove(dir.path() / "tile/0/001.p/44");
   std::filesystem::remove(dir.path() / "tile/0/000");
-  // ... and leave a temporary file behind.
+  std::filesystem::remove(dir.path() / "tile/entries/000");
+  std::filesystem::remove(dir.path() / "tile/entries/001.p/44");
+  { std::ofstream(dir.path() / ".wal", std::ios::app) << "torn"; }
   ASSERT_TRUE(WriteFileDurably(dir.path() / "tile/0/.tmp-deadbeef", AsBytes("junk")).ok());
   auto s = TileStorage::Open(dir.path(), PlainParser());
   ASSERT_TRUE(s.ok()) << s.status().ToString();
-  EXPECT_EQ((*s)->published_size(), 100u);
+  EXPECT_EQ((*s)->published_size(), 250u);
   EXPECT_EQ((*s)->size(), 300u);
+  EXPECT_EQ((*s)->Find(tlog::LeafHash(ToBytes("entry 299"))), 299u);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "tile/0/000"));
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "tile/0/001.p/44"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "tile/entries/000"));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "tile/0/.tmp-deadbeef"));
+  auto cp = ReadFileText(dir.path() / "checkpoint", 1000);
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(cp->substr(0, 4), "250 ");  // recovery flushed the replayed checkpoint
+  // Publishing the stored records later works, and survives another reopen.
+  ASSERT_TRUE(Add(**s, {}).ok());
+  EXPECT_EQ((*s)->published_size(), 300u);
+  s->reset();
+  auto again = TileStorage::Open(dir.path(), PlainParser());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*again)->published_size(), 300u);
 }
 
 TEST(TileStorage, RefusesACheckpointThatTheBundlesDoNotSupport) {
@@ -115,10 +136,11 @@ TEST(TileStorage, RefusesACheckpointThatTheBundlesDoNotSupport) {
   {
     auto s = TileStorage::Open(dir.path(), PlainParser());
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->Append(Entries(0, 300)).ok());
-    ASSERT_TRUE(Publish(**s).ok());
+    ASSERT_TRUE(Add(**s, Entries(0, 300)).ok());
+    ASSERT_TRUE((*s)->Flush().ok());
   }
   std::filesystem::remove(dir.path() / "tile/entries/001.p/44");  // rolled-back disk
+  std::filesystem::remove(dir.path() / ".wal");
   auto s = TileStorage::Open(dir.path(), PlainParser());
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("restore from a backup"), std::string::npos) << s.status().ToString();
@@ -129,8 +151,8 @@ TEST(TileStorage, RefusesRecordsThatDoNotMatchTheCheckpointRoot) {
   {
     auto s = TileStorage::Open(dir.path(), PlainParser());
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*s)->Append(Entries(0, 5)).ok());
-    ASSERT_TRUE(Publish(**s).ok());
+    ASSERT_TRUE(Add(**s, Entries(0, 5)).ok());
+    ASSERT_TRUE((*s)->Flush().ok());
   }
   auto other = Entries(10, 5);
   ASSERT_TRUE(WriteFileDurably(dir.path() / "tile/entries/000.p/5", tlog::FormatEntryBundle(other)).ok());
@@ -143,7 +165,7 @@ TEST(TileStorage, ProofsVerify) {
   TempDir dir;
   auto s = TileStorage::Open(dir.path(), PlainParser());
   ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->Append(Entries(0, 1000)).ok());
+  ASSERT_TRUE(Add(**s, Entries(0, 1000)).ok());
   auto root = *(*s)->TreeHash(1000);
   for (uint64_t i : {0u, 1u, 255u, 256u, 999u}) {
     auto p = (*s)->InclusionProof(i, 1000);

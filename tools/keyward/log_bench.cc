@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -102,6 +103,8 @@ int RunBench(const BenchArgs& a) {
 
   std::atomic<uint64_t> ok{0}, failed{0};
   std::atomic<bool> stop{false};
+  std::mutex error_mu;
+  std::string first_error;
   std::vector<std::vector<double>> latencies(static_cast<size_t>(a.submitters));
   std::vector<std::thread> clients;
   auto start = std::chrono::steady_clock::now();
@@ -122,7 +125,11 @@ int RunBench(const BenchArgs& a) {
           ok++;
           latencies[static_cast<size_t>(c)].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
         } else {
-          failed++;
+          if (failed++ == 0) {
+            std::lock_guard<std::mutex> l(error_mu);
+            first_error = res ? "HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 120)
+                              : "client error " + httplib::to_string(res.error());
+          }
         }
       }
     });
@@ -150,6 +157,8 @@ int RunBench(const BenchArgs& a) {
               static_cast<unsigned long long>(stats.checkpoints), static_cast<double>(stats.checkpoints) / elapsed,
               pct(0.5), pct(0.99));
   std::fflush(stdout);
+  if (failed.load() > 0) std::fprintf(stderr, "bench: %llu adds failed; first: %s\n",
+                                      static_cast<unsigned long long>(failed.load()), first_error.c_str());
   if (remove_dir) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
