@@ -8,6 +8,7 @@ JOBS         ?= $(shell nproc)
 FUZZ_SECONDS ?= $(if $(CI),60,10)
 # ccache, when present, is shared across checkouts by making paths relative to the repo root.
 export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 LAUNCHER     := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 WERROR       := $(if $(CI),-DKEYWARD_WERROR=ON,)
 
