@@ -1,5 +1,9 @@
 #include "log/http_util.h"
 
+#include <sys/socket.h>
+
+#include <memory>
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -71,6 +75,17 @@ StatusOr<HttpResult> HttpPost(const std::string& url, std::string_view body, std
     if (!bearer_token.empty()) c.set_bearer_token_auth(std::string(bearer_token));
     return c.Post(path, body.data(), body.size(), std::string(content_type));
   });
+}
+
+int BindWithBacklog(httplib::Server& server, const std::string& host, int port, int backlog) {
+  auto listening_fd = std::make_shared<socket_t>(INVALID_SOCKET);
+  server.set_socket_options([listening_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listening_fd = sock;
+  });
+  int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound > 0 && *listening_fd != INVALID_SOCKET) ::listen(*listening_fd, backlog);
+  return bound;
 }
 
 Status ParseListenAddress(std::string_view listen, std::string* host, int* port) {

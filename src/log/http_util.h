@@ -16,6 +16,10 @@
 #include "common/bytes.h"
 #include "common/status.h"
 
+namespace httplib {
+class Server;
+}  // namespace httplib
+
 namespace keyward::log {
 
 // "http://host:port/prefix" → {"http://host:port", "/prefix"} (prefix without trailing '/').
@@ -40,6 +44,14 @@ StatusOr<HttpResult> HttpGet(const std::string& url, const HttpOptions& options 
 StatusOr<HttpResult> HttpPost(const std::string& url, std::string_view body,
                               std::string_view content_type, const HttpOptions& options = {},
                               std::string_view bearer_token = "");
+
+// Binds `server` to host:port (port 0: an ephemeral port) and returns the bound port, or -1.
+// Debian's compiled cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is baked
+// into the library): with many clients opening connections at once the kernel drops SYNs and each
+// dropped client stalls for the 1 s SYN retransmit. This captures the listening socket through the
+// socket-options hook and calls listen(2) again with `backlog`, which Linux applies to a socket that
+// is already listening. May throw whatever cpp-httplib throws (callers catch at the edge).
+int BindWithBacklog(httplib::Server& server, const std::string& host, int port, int backlog = 1024);
 
 // "127.0.0.1:8080" → host, port. Port 0 allowed (ephemeral).
 Status ParseListenAddress(std::string_view listen, std::string* host, int* port);

@@ -90,7 +90,7 @@ StatusOr<std::unique_ptr<LogServer>> LogServer::Start(LogServerOptions options) 
   s->http_->set_keep_alive_max_count(10000);
   s->Route();
   try {
-    s->port_ = port == 0 ? s->http_->bind_to_any_port(host) : (s->http_->bind_to_port(host, port) ? port : -1);
+    s->port_ = BindWithBacklog(*s->http_, host, port);
   } catch (const std::exception& e) {
     return Unavailable(std::string("binding ") + s->options_.listen + ": " + e.what());
   }

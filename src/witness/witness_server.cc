@@ -39,7 +39,7 @@ StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(std::unique_ptr<Wi
                     "text/plain; version=0.0.4");
   });
   try {
-    s->port_ = port == 0 ? s->http_->bind_to_any_port(host) : (s->http_->bind_to_port(host, port) ? port : -1);
+    s->port_ = log::BindWithBacklog(*s->http_, host, port);
   } catch (const std::exception& e) {
     return Unavailable("binding " + listen + ": " + e.what());
   }
