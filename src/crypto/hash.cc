@@ -1,5 +1,7 @@
 #include "crypto/hash.h"
 
+#include <memory>
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -8,10 +10,24 @@
 
 namespace keyward::crypto {
 
+namespace {
+// Per-thread OpenSSL contexts are owned, so they are freed (and HKDF's copy of the last key
+// cleared by EVP_KDF_CTX_free) when the thread exits; raw thread_local pointers leaked one context
+// per daemon thread (LeakSanitizer).
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct KdfCtxFree {
+  void operator()(EVP_KDF_CTX* c) const { EVP_KDF_CTX_free(c); }
+};
+using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, KdfCtxFree>;
+}  // namespace
+
 Sha256Digest Sha256(ByteSpan data) { return Sha256({data}); }
 
 Sha256Digest Sha256(std::initializer_list<ByteSpan> parts) {
-  thread_local EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> owned(EVP_MD_CTX_new());
+  EVP_MD_CTX* ctx = owned.get();
   static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   KW_CHECK(ctx != nullptr && md != nullptr);
   KW_CHECK(EVP_DigestInit_ex2(ctx, md, nullptr) == 1);
@@ -87,14 +103,15 @@ void Derive(int mode, ByteSpan key, ByteSpan salt_or_info, bool is_salt, std::sp
       is_salt ? OSSL_KDF_PARAM_SALT : OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(salt_or_info.data()),
       salt_or_info.size());
   if (!key.empty() && !salt_or_info.empty()) {
-    thread_local EVP_KDF_CTX* extract = ConfiguredHkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY);
-    thread_local EVP_KDF_CTX* expand = ConfiguredHkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY);
+    thread_local KdfCtxPtr extract(ConfiguredHkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY));
+    thread_local KdfCtxPtr expand(ConfiguredHkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY));
     OSSL_PARAM params[] = {key_param, data_param, OSSL_PARAM_construct_end()};
-    EVP_KDF_CTX* ctx = mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY ? extract : expand;
+    EVP_KDF_CTX* ctx = mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY ? extract.get() : expand.get();
     KW_CHECK(EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1);
     return;
   }
-  thread_local EVP_KDF_CTX* general = EVP_KDF_CTX_new(HkdfKdf());
+  thread_local KdfCtxPtr general_owned(EVP_KDF_CTX_new(HkdfKdf()));
+  EVP_KDF_CTX* general = general_owned.get();
   KW_CHECK(general != nullptr);
   EVP_KDF_CTX_reset(general);
   OSSL_PARAM params[] = {ModeParam(&mode), DigestParam(), key_param, data_param, OSSL_PARAM_construct_end()};
