@@ -30,6 +30,7 @@ bool ReadEntry(wire::Reader& r, Entry* e) {
     return false;
   }
   if (type < 1 || type > 3 || data.size() > kMaxEntryBytes) return false;
+  if (e->term > kMaxTerm || e->index > kMaxIndex) return false;
   e->type = static_cast<EntryType>(type);
   e->data.assign(data.begin(), data.end());
   return true;
@@ -207,6 +208,13 @@ StatusOr<Message> DecodeMessage(ByteSpan bytes) {
   }
   if (!ok) return Malformed(std::string("bad ") + MessageTypeName(m.type) + " body");
   if (!r.Finish()) return Malformed("trailing bytes");
+  if (m.term > kMaxTerm || m.last_log_term > kMaxTerm || m.snap_term > kMaxTerm) {
+    return Malformed("term out of range");
+  }
+  if (m.last_log_index > kMaxIndex || m.prev_index > kMaxIndex || m.commit > kMaxIndex ||
+      m.match_index > kMaxIndex || m.snap_index > kMaxIndex) {
+    return Malformed("log index out of range");
+  }
   return m;
 }
 

@@ -27,6 +27,11 @@ enum class MessageType : uint8_t {
 };
 
 inline constexpr size_t kMaxEntriesPerMessage = 4096;
+// Terms and log indices on the wire are bounded far below 2^64 so that no message can push a node
+// to a term or index whose successor overflows (a fuzzer found term 2^64-1 wrapping to 0 at the
+// next election). A real fleet advances a term by one per election: 2^62 is never reached.
+inline constexpr uint64_t kMaxTerm = uint64_t{1} << 62;
+inline constexpr uint64_t kMaxIndex = uint64_t{1} << 62;
 inline constexpr size_t kMaxEntryBytes = 1 << 20;
 inline constexpr size_t kMaxSnapshotBytes = 64 << 20;
 

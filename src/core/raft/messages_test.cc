@@ -92,3 +92,27 @@ TEST(MessagesTest, MembershipMustBeSortedAndUnique) {
 
 }  // namespace
 }  // namespace keyward::raft
+
+namespace keyward::raft {
+namespace {
+
+// Regression (fuzz_raft_messages): a peer message with term 2^64-1 was accepted; the node adopted
+// it and the next election wrapped the term to 0, failing the log's term-order CHECK.
+TEST(MessagesTest, RejectsTermsAndIndicesThatCouldOverflow) {
+  Message m;
+  m.type = MessageType::kVote;
+  m.from = 2;
+  m.to = 1;
+  m.term = UINT64_MAX;
+  EXPECT_FALSE(DecodeMessage(EncodeMessage(m)).ok());
+  m.term = kMaxTerm;
+  EXPECT_TRUE(DecodeMessage(EncodeMessage(m)).ok());
+  m.last_log_term = kMaxTerm + 1;
+  EXPECT_FALSE(DecodeMessage(EncodeMessage(m)).ok());
+  m.last_log_term = 1;
+  m.last_log_index = UINT64_MAX;
+  EXPECT_FALSE(DecodeMessage(EncodeMessage(m)).ok());
+}
+
+}  // namespace
+}  // namespace keyward::raft
