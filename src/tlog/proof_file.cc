@@ -3,18 +3,12 @@
 #include <set>
 
 #include "tlog/policy.h"
+#include "tlog/text.h"
 
 namespace keyward::tlog {
 namespace {
 
-// Takes the next "\n"-terminated line off the front of *text.
-bool NextLine(std::string_view* text, std::string_view* line) {
-  size_t nl = text->find('\n');
-  if (nl == std::string_view::npos) return false;
-  *line = text->substr(0, nl);
-  text->remove_prefix(nl + 1);
-  return true;
-}
+using internal::NextLine;
 
 }  // namespace
 

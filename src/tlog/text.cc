@@ -69,4 +69,12 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
   return lines;
 }
 
+bool NextLine(std::string_view* text, std::string_view* line) {
+  size_t nl = text->find('\n');
+  if (nl == std::string_view::npos) return false;
+  *line = text->substr(0, nl);
+  text->remove_prefix(nl + 1);
+  return true;
+}
+
 }  // namespace keyward::tlog::internal

@@ -22,4 +22,8 @@ bool IsUnicodeSpace(uint32_t cp);
 // returned).
 std::vector<std::string_view> SplitLines(std::string_view text);
 
+// Takes the next '\n'-terminated line (without the '\n') off the front of *text. False, with *text
+// unchanged, when no '\n' is left.
+bool NextLine(std::string_view* text, std::string_view* line);
+
 }  // namespace keyward::tlog::internal

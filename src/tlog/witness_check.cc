@@ -1,15 +1,11 @@
 #include "tlog/witness_check.h"
 
+#include "tlog/text.h"
+
 namespace keyward::tlog {
 namespace {
 
-bool NextLine(std::string_view* text, std::string_view* line) {
-  size_t nl = text->find('\n');
-  if (nl == std::string_view::npos) return false;
-  *line = text->substr(0, nl);
-  text->remove_prefix(nl + 1);
-  return true;
-}
+using internal::NextLine;
 
 AddCheckpointDecision Decide(int status, std::string message) {
   AddCheckpointDecision d;
