@@ -61,6 +61,9 @@ TEST(SimulationRegressionTest, CrashBudgetSeesUncommittedConfigs) {
 TEST(SimulationRegressionTest, CrashBudgetCountsLearnerAboutToBePromoted) { ExpectSeedPasses(615, 3); }
 TEST(SimulationRegressionTest, LateMessageOfDeadLifeDoesNotRetireLiveIncarnation) { ExpectSeedPasses(112206, 3); }
 TEST(SimulationRegressionTest, BurstFromDeadLifeDoesNotEvictLiveVoter) { ExpectSeedPasses(100895, 3); }
+TEST(SimulationRegressionTest, ReplayedRepliesOfDeadLifeDoNotEvictPartitionedVoter) {
+  ExpectSeedPasses(1004777, 3);
+}
 
 }  // namespace
 }  // namespace keyward::sim

@@ -195,6 +195,10 @@ class Raft {
   // and the first tick of the current run of messages from it.
   std::map<NodeId, std::map<uint64_t, uint64_t>> observed_;
   std::map<std::pair<NodeId, uint64_t>, uint64_t> observed_since_;
+  // (id, incarnation) -> highest heartbeat round (seq_) it echoed to this leader in this term: the
+  // proof that the incarnation is alive now. A late or replayed reply of a dead life echoes an old
+  // round, so it can never evict the live incarnation of a voter (simulator seed 1004777).
+  std::map<std::pair<NodeId, uint64_t>, uint64_t> echoed_seq_;
   uint64_t leader_since_tick_ = 0;
   std::map<NodeId, std::set<uint64_t>> retired_;              // incarnations replaced by healing
 

@@ -92,6 +92,7 @@ void Raft::ObserveIncarnation(const Message& m) {
     auto oldest = std::min_element(seen.begin(), seen.end(),
                                    [](const auto& a, const auto& b) { return a.second < b.second; });
     observed_since_.erase({m.from, oldest->first});
+    echoed_seq_.erase({m.from, oldest->first});
     seen.erase(oldest);
   }
 }
@@ -125,6 +126,14 @@ void Raft::MaybeHeal() {
         // every heartbeat, while late or replayed messages of a dead life come in a burst
         // (simulator seed 100895: a burst evicted a live voter while another core was down).
         if (ticks_ - observed_since_[{id, inc}] < window) continue;
+        // ...and only for an incarnation that answered one of this leader's recent heartbeat
+        // rounds: being heard is not being alive, since the host can deliver recorded envelopes
+        // of a dead life that the channel never saw (simulator seed 1004777: such replays evicted
+        // a live but partitioned voter just as another voter crashed, leaving two voters, one
+        // dead, and a fleet that could never commit again).
+        uint64_t rounds = opt_.election_timeout_min_ticks / std::max<uint32_t>(1, opt_.heartbeat_ticks) + 1;
+        auto echoed = echoed_seq_.find({id, inc});
+        if (echoed == echoed_seq_.end() || echoed->second + rounds < seq_) continue;
       }
       Membership next = config_;
       std::erase_if(next.members, [id](const Member& x) { return x.id == id; });

@@ -185,6 +185,10 @@ Raft::Progress* Raft::ProgressFor(const Message& m) {
 
 void Raft::HandleAppendReply(const Message& m) {
   if (role_ != Role::kLeader || m.term != current_term_) return;
+  if (m.type == MessageType::kAppendReply && m.seq <= seq_ && observed_[m.from].count(m.from_incarnation)) {
+    uint64_t& echoed = echoed_seq_[{m.from, m.from_incarnation}];
+    echoed = std::max(echoed, m.seq);
+  }
   Progress* pr = ProgressFor(m);
   if (pr == nullptr) return;
   pr->recent = true;
