@@ -46,6 +46,7 @@
 #include "common/status.h"
 #include "crypto/hash.h"
 #include "tlog/merkle.h"
+#include "tlog/proof_file.h"
 #include "trust/envelope.h"
 #include "trust/payload.h"
 #include "trust/policy.h"
