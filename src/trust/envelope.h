@@ -13,8 +13,8 @@
 // countersigned signature).
 //
 // Parsing is strict: a JSON object with exactly these keys (no unknown or duplicate keys at any
-// level), canonical standard base64, `sig` exactly 64 bytes, 1..kMaxEnvelopeSignatures signatures,
-// each (keyid, countersigns) pair at most once, the whole input at most kMaxEnvelopeBytes, nothing
+// level), canonical standard base64, `sig` exactly 64 bytes, 0..kMaxEnvelopeSignatures signatures
+// (0 for an envelope that is still being signed; verification needs the quorum), the whole input at most kMaxEnvelopeBytes, nothing
 // after the JSON value (whitespace included: SerializeEnvelope emits none). SerializeEnvelope is the
 // canonical form: ParseEnvelope(SerializeEnvelope(e)) == e and, for canonical input,
 // SerializeEnvelope(ParseEnvelope(b)) == b.

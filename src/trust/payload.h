@@ -50,6 +50,9 @@ inline constexpr size_t kMaxEndpointLength = 255;
 StatusOr<UnixSeconds> ParseRfc3339Utc(std::string_view text);
 std::string FormatRfc3339Utc(UnixSeconds t);  // REQUIRES 0 <= t < year 10000
 
+// 1..128 characters of [A-Za-z0-9._/:-] (the namespace grammar of trust/pinned.h).
+Status ValidateNamespaceName(std::string_view ns);
+
 enum class FleetState { kActive, kRetiring, kRevoked };
 const char* FleetStateName(FleetState state);  // "active", "retiring", "revoked"
 StatusOr<FleetState> ParseFleetState(std::string_view name);

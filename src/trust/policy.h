@@ -9,7 +9,7 @@
 //   namespace <NS>                      exactly once (grammar of trust/pinned.h)
 //   signer <NAME> <VKEY>                bundle signer; VKEY a type-0x01 C2SP vkey, unique
 //   log <VKEY> [<URL>]                  audit log (tlog-policy); key name = checkpoint origin
-//   witness <NAME> <VKEY> [<URL>]       witness cosigner (tlog-policy; type 0x04 or 0x01)
+//   witness <NAME> <VKEY> [<URL>]       witness cosigner (tlog-policy; cosignature/v1 key, type 0x04)
 //   group <NAME> all|any|<K> <MEMBER>...  threshold group over earlier-defined names, all signers
 //                                       (or signer groups) or all witnesses (or witness groups);
 //                                       each name a member of at most one group
@@ -118,14 +118,13 @@ class TrustPolicy {
 
  private:
   TrustPolicy() = default;
-  friend class TrustPolicyParser;
   std::string text_;
   TrustMode mode_ = TrustMode::kPinned;
   std::string ns_;
   std::optional<PinnedPolicy> pinned_;
   std::vector<PolicySigner> signers_;
   tlog::GroupSet signer_groups_;
-  std::vector<std::string> signer_group_lines_;  // for Format()
+  std::vector<std::string> lines_;  // normalized directive lines, for Format()
   std::string bundle_quorum_;
   std::vector<std::pair<std::string, std::string>> countersign_rules_;
   std::shared_ptr<const tlog::Policy> log_policy_ = std::make_shared<tlog::Policy>();

@@ -1,0 +1,182 @@
+#include "trust/json_util.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
+
+namespace keyward::trust::internal {
+namespace {
+
+constexpr int kMaxDepth = 8;
+
+// Nesting depth of the JSON text, counting brackets outside strings (pre-check so that a deeply
+// nested input cannot make the parser or destructor recurse). Returns kMaxDepth + 1 when exceeded.
+int MaxDepth(std::string_view s) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+      if (max_depth > kMaxDepth) return max_depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+}  // namespace
+
+// JSON-text = ws value ws (RFC 8259 §2), restricted here to: object, no surrounding whitespace.
+StatusOr<Json> ParseStrictObject(ByteSpan text, size_t max_bytes, std::string_view what) {
+  std::string w(what);
+  if (text.size() > max_bytes) {
+    return ResourceExhausted(w + " is " + std::to_string(text.size()) + " bytes, more than the " +
+                             std::to_string(max_bytes) + "-byte limit");
+  }
+  std::string_view s = AsChars(text);
+  if (s.empty() || s.front() != '{' || s.back() != '}') {
+    return InvalidArgument(w + " must be one JSON object with nothing before '{' or after '}'");
+  }
+  if (MaxDepth(s) > kMaxDepth) {
+    return InvalidArgument(w + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+  std::vector<std::set<std::string>> keys;
+  std::string duplicate;
+  bool has_duplicate = false;
+  Json::parser_callback_t cb = [&](int /*depth*/, nlohmann::json::parse_event_t event,
+                                   Json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) {
+      keys.emplace_back();
+    } else if (event == E::object_end) {
+      if (!keys.empty()) keys.pop_back();
+    } else if (event == E::key && !keys.empty() && parsed.is_string()) {
+      if (!keys.back().insert(parsed.get<std::string>()).second && !has_duplicate) {
+        has_duplicate = true;
+        duplicate = parsed.get<std::string>();
+      }
+    }
+    return true;
+  };
+  Json j;
+  try {
+    j = Json::parse(s.begin(), s.end(), cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(w + " is not valid JSON: " + std::string(e.what()).substr(0, 200));
+  }
+  if (has_duplicate) {
+    return InvalidArgument(w + " has a duplicate key \"" + duplicate.substr(0, 64) +
+                           "\"; each key may appear once");
+  }
+  if (!j.is_object()) return InvalidArgument(w + " must be a JSON object");
+  return j;
+}
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::strict);
+}
+
+Status ExpectKeys(const Json& obj, std::initializer_list<std::string_view> required,
+                  std::initializer_list<std::string_view> optional, std::string_view what) {
+  std::string w(what);
+  if (!obj.is_object()) return InvalidArgument(w + " must be a JSON object");
+  for (std::string_view k : required) {
+    if (!obj.contains(std::string(k))) {
+      return InvalidArgument(w + " lacks the required key \"" + std::string(k) + "\"");
+    }
+  }
+  for (const auto& [k, v] : obj.items()) {
+    bool known = std::find(required.begin(), required.end(), k) != required.end() ||
+                 std::find(optional.begin(), optional.end(), k) != optional.end();
+    if (!known) {
+      return InvalidArgument(w + " has an unknown key \"" + k.substr(0, 64) +
+                             "\"; this version accepts no extra fields");
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> GetString(const Json& obj, std::string_view key, std::string_view what,
+                                size_t max_len) {
+  const Json& v = obj.at(std::string(key));
+  std::string w = std::string(what) + "." + std::string(key);
+  if (!v.is_string()) return InvalidArgument(w + " must be a string");
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.size() > max_len) {
+    return ResourceExhausted(w + " is longer than " + std::to_string(max_len) + " bytes");
+  }
+  return s;
+}
+
+StatusOr<uint64_t> GetUint64(const Json& obj, std::string_view key, std::string_view what) {
+  const Json& v = obj.at(std::string(key));
+  if (!v.is_number_unsigned()) {
+    return InvalidArgument(std::string(what) + "." + std::string(key) +
+                           " must be an unsigned integer (no sign, fraction or exponent)");
+  }
+  return v.get<uint64_t>();
+}
+
+StatusOr<const Json*> GetArray(const Json& obj, std::string_view key, std::string_view what,
+                               size_t max_items) {
+  const Json& v = obj.at(std::string(key));
+  std::string w = std::string(what) + "." + std::string(key);
+  if (!v.is_array()) return InvalidArgument(w + " must be an array");
+  if (v.size() > max_items) {
+    return ResourceExhausted(w + " has more than " + std::to_string(max_items) + " items");
+  }
+  return &v;
+}
+
+StatusOr<Bytes> GetBase64(const Json& obj, std::string_view key, std::string_view what,
+                          size_t max_len) {
+  std::string w = std::string(what) + "." + std::string(key);
+  ASSIGN_OR_RETURN(std::string s, GetString(obj, key, what, (max_len + 2) / 3 * 4));
+  StatusOr<Bytes> b = Base64Decode(s);
+  if (!b.ok()) return InvalidArgument(w + " is not canonical standard base64");
+  return b;
+}
+
+StatusOr<Bytes> DecodeLowerHex(std::string_view text, size_t min_len, size_t max_len,
+                               std::string_view what) {
+  std::string w(what);
+  bool lower = std::all_of(text.begin(), text.end(),
+                           [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  if (!lower || text.size() % 2 != 0 || text.size() < 2 * min_len || text.size() > 2 * max_len) {
+    return InvalidArgument(w + " must be " + std::to_string(min_len) + ".." +
+                           std::to_string(max_len) + " bytes as lowercase hex");
+  }
+  return HexDecode(text);
+}
+
+StatusOr<std::string> ReadFileLimited(const std::string& path, size_t max_bytes,
+                                      std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read " + std::string(what) + " " + path + "; check the path");
+  std::string data;
+  data.resize(max_bytes + 1);
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (in.bad()) return IoError("error reading " + std::string(what) + " " + path);
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() > max_bytes) {
+    return ResourceExhausted(std::string(what) + " " + path + " is larger than " +
+                             std::to_string(max_bytes) + " bytes");
+  }
+  return data;
+}
+
+}  // namespace keyward::trust::internal
