@@ -64,6 +64,7 @@ TEST(SimulationRegressionTest, BurstFromDeadLifeDoesNotEvictLiveVoter) { ExpectS
 TEST(SimulationRegressionTest, ReplayedRepliesOfDeadLifeDoNotEvictPartitionedVoter) {
   ExpectSeedPasses(1004777, 3);
 }
+TEST(SimulationRegressionTest, LateSnapshotKeepsAcknowledgedEntries) { ExpectSeedPasses(127203, 3); }
 
 }  // namespace
 }  // namespace keyward::sim

@@ -1,5 +1,6 @@
 // Log replication (batched, pipelined, hash-chain checked), commit, apply, snapshots, read-index.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "common/check.h"
@@ -156,7 +157,17 @@ Status Raft::HandleSnapshot(const Message& m) {
   if (crypto::Sha256(m.snap_data) != m.snap_digest) {
     return InvalidArgument("snapshot digest mismatch; the transfer was altered; dropped");
   }
-  if (m.snap_index > commit_) {
+  std::optional<Hash> held = log_.HashAt(m.snap_index);
+  if (m.snap_index > commit_ && held.has_value() && *held == m.snap_hash) {
+    // We already hold the snapshot's last entry (a late or duplicated snapshot): keep the entries
+    // after it, as the Raft paper's InstallSnapshot step 6 says. We may have acknowledged them, so
+    // discarding them could un-store an entry the leader counted towards a commit (simulator seed
+    // 127203: a late snapshot truncated an acknowledged entry, and the core then won an election
+    // without it). The matching hash proves our prefix is the committed one: commit it and apply
+    // from our own log.
+    commit_ = m.snap_index;
+    ApplyCommitted();
+  } else if (m.snap_index > commit_) {
     RETURN_IF_ERROR(sm_.Restore(m.snap_data).WithContext("restoring snapshot"));
     log_.ResetTo(m.snap_index, m.snap_term, m.snap_hash);
     commit_ = applied_ = m.snap_index;
