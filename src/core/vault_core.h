@@ -22,7 +22,8 @@
 //
 // Ownership: the ServerKeys handle is borrowed and must outlive the core; the sealing key is owned
 // (wiped on destruction). Thread-safety: none — the host serializes all calls (one core, one
-// thread or a mutex); const methods may run concurrently with each other only.
+// thread or a mutex); const methods may run concurrently with each other only, except
+// FinishRecoverStart, which may also run concurrently with Apply and every other call.
 #pragma once
 
 #include <cstdint>
@@ -115,6 +116,17 @@ struct PreparedRecoverStart {
   Bytes user_id;
   Bytes ke1;
 };
+// What FinishRecoverStart needs, copied out of the record table right after Apply (BindRecoverStart),
+// so the KE2 can be computed without holding the host's lock.
+struct BoundRecoverStart {
+  Bytes user_id;
+  Bytes ke1;
+  // The active record's RFC 9807 RegistrationRecord iff THIS command counted the guess (G1);
+  // otherwise none, and the KE2 is fake.
+  std::optional<std::array<uint8_t, crypto::opaque::kRegistrationRecordSize>> record;
+  uint64_t epoch = 0;
+  uint64_t login_serial = 0;
+};
 struct PreparedRecoverFinish {
   std::optional<Command> command;  // none: nothing to replicate (failure with guesses left)
   Bytes user_id;
@@ -159,6 +171,15 @@ class VaultCore {
   StatusOr<RecoverStartResult> CompleteRecoverStart(const PreparedRecoverStart& prepared,
                                                     const ApplyResult& applied,
                                                     crypto::Rng& rng) const;
+  // CompleteRecoverStart in two steps, for hosts that compute the KE2 outside their lock:
+  // BindRecoverStart reads the record (cheap; serialize it with Apply, right after applying
+  // `prepared.command`); FinishRecoverStart reads no state — only the immutable keys — and may run
+  // concurrently with any other call (with a thread-safe `rng`). Same answers as
+  // CompleteRecoverStart, which is Finish(Bind(...)).
+  BoundRecoverStart BindRecoverStart(const PreparedRecoverStart& prepared,
+                                     const ApplyResult& applied) const;
+  StatusOr<RecoverStartResult> FinishRecoverStart(const BoundRecoverStart& bound,
+                                                  crypto::Rng& rng) const;
   StatusOr<PreparedRecoverFinish> PrepareRecoverFinish(ByteSpan user_id, ByteSpan login_state,
                                                        ByteSpan ke3) const;
   StatusOr<RecoverFinishResult> CompleteRecoverFinish(PreparedRecoverFinish prepared,

@@ -42,26 +42,39 @@ StatusOr<PreparedRecoverStart> VaultCore::PrepareRecoverStart(ByteSpan user_id, 
                               .ke1 = Bytes(ke1.begin(), ke1.end())};
 }
 
-StatusOr<RecoverStartResult> VaultCore::CompleteRecoverStart(const PreparedRecoverStart& prepared,
-                                                             const ApplyResult& applied,
-                                                             crypto::Rng& rng) const {
+BoundRecoverStart VaultCore::BindRecoverStart(const PreparedRecoverStart& prepared,
+                                              const ApplyResult& applied) const {
   // A real KE2 only for a guess that was counted by THIS command (G1) on the same epoch.
   const UserRecord* r = impl_->table.Find(prepared.user_id);
   const bool real = applied.code == ApplyCode::kOk && applied.changed && r != nullptr &&
                     r->state == RecordState::kActive && r->epoch == applied.epoch;
+  BoundRecoverStart bound{.user_id = prepared.user_id, .ke1 = prepared.ke1,
+                          .epoch = applied.epoch, .login_serial = applied.login_serial};
+  if (real) bound.record = r->opaque_record;
+  return bound;
+}
+
+StatusOr<RecoverStartResult> VaultCore::FinishRecoverStart(const BoundRecoverStart& bound,
+                                                           crypto::Rng& rng) const {
   std::optional<ByteSpan> record;
-  if (real) record = ByteSpan(r->opaque_record);
+  if (bound.record.has_value()) record = ByteSpan(*bound.record);
   // The fake path runs the very same function with the RFC 9807 §10.9 fake record.
-  auto started = opaque::ServerStartLogin(impl_->keys, impl_->config.opaque_options,
-                                          prepared.user_id, record, prepared.ke1, rng);
+  auto started = opaque::ServerStartLogin(impl_->keys, impl_->config.opaque_options, bound.user_id,
+                                          record, bound.ke1, rng);
   if (!started.ok()) return InvalidArgument("ke1 was rejected by the OPAQUE server");
-  LoginToken token{.kind = real ? LoginKind::kReal : LoginKind::kFake,
-                   .epoch = applied.epoch,
-                   .serial = applied.login_serial,
+  LoginToken token{.kind = record.has_value() ? LoginKind::kReal : LoginKind::kFake,
+                   .epoch = bound.epoch,
+                   .serial = bound.login_serial,
                    .server_state = started->state.Export()};
   return RecoverStartResult{
       .ke2 = std::move(started->ke2),
-      .login_state = SealLoginToken(impl_->token_key, prepared.user_id, token, rng)};
+      .login_state = SealLoginToken(impl_->token_key, bound.user_id, token, rng)};
+}
+
+StatusOr<RecoverStartResult> VaultCore::CompleteRecoverStart(const PreparedRecoverStart& prepared,
+                                                             const ApplyResult& applied,
+                                                             crypto::Rng& rng) const {
+  return FinishRecoverStart(BindRecoverStart(prepared, applied), rng);
 }
 
 StatusOr<RecoverStartResult> VaultCore::RecoverStart(ByteSpan user_id, ByteSpan ke1,
