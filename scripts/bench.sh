@@ -124,5 +124,19 @@ section_tlog() {
   result tlog_proof_verify_vs_floor "$(calc 'a / b' "$ours" "$floor")" x
 }
 
-sections=(section_opaque section_node section_log section_tlog)
+# Issue 5: verifying a delivered validation bundle. sigstore_js_verify: the independent comparison,
+# @sigstore/verify 3.1.1 verifying a comparable locally made Sigstore bundle (DSSE envelope with one
+# Ed25519 signature, Rekor-style dsse entry with a depth-20 inclusion proof and a signed checkpoint,
+# no witnesses: tests/sigstore/bench_sigstore.mjs), CPU µs per verification, median of batch means.
+# (bundle_verify / bundle_verify_vs_floor from bench/trust_bench.cc belong in this section too.)
+section_trust() {
+  local theirs
+  [ -d "$root/tests/sigstore/node_modules" ] ||
+    { echo "bench: tests/sigstore/node_modules missing; run scripts/install-deps.sh" >&2; exit 1; }
+  theirs=$(cd "$root/tests/sigstore" && node bench_sigstore.mjs |
+    node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).us_per_op.toFixed(2))')
+  result sigstore_js_verify "$theirs" us
+}
+
+sections=(section_opaque section_node section_log section_tlog section_trust)
 for s in "${sections[@]}"; do "$s"; done
