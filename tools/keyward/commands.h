@@ -18,5 +18,6 @@ int RunVaultDemo();
 void RegisterKeygenCommand(CLI::App& app);
 void RegisterLogCommand(CLI::App& app);
 void RegisterWitnessCommand(CLI::App& app);
+void RegisterFleetCommand(CLI::App& app);
 
 }  // namespace keyward::cli

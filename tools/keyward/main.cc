@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   keyward::cli::RegisterKeygenCommand(app);
   keyward::cli::RegisterLogCommand(app);
   keyward::cli::RegisterWitnessCommand(app);
+  keyward::cli::RegisterFleetCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "node/fleet_node.h"
 #include "node/node.h"
 
 namespace keyward::cli {
@@ -11,6 +12,8 @@ void RegisterNodeCommand(CLI::App& app) {
   auto opts = std::make_shared<node::NodeOptions>();
   auto limit_ms = std::make_shared<std::pair<int64_t, int64_t>>(1000, 3600000);
   auto no_limit = std::make_shared<bool>(false);
+  auto fleet = std::make_shared<node::FleetNodeOptions>();
+  auto fleet_join = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand(
       "node",
       "Run a vault node: hosts one vault core and serves keyward.v1.Vault over gRPC.\n"
@@ -52,7 +55,18 @@ void RegisterNodeCommand(CLI::App& app) {
                 "Disable the host rate limiter (tests, benchmarks); the core's attempt limit still holds");
   cmd->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
-  cmd->callback([opts, limit_ms, no_limit] {
+  cmd->add_flag("--fleet-join", *fleet_join,
+                "Run as a member of a replicated fleet (docs/replication.md): identity keys in the "
+                "node's own token (--data-dir: a SoftHSM2 token in DIR/hsm), waits for `keyward fleet "
+                "init`, or rejoins its fleet after a restart");
+  cmd->add_option("--peer-listen", fleet->peer_listen,
+                  "With --fleet-join: keyward.v1.Peer address HOST:PORT for the other members (port 0: "
+                  "pick a free port; restart a member on the address in the manifest)")
+      ->capture_default_str();
+  cmd->add_option("--election-timeout-ms", fleet->election_timeout_ms,
+                  "With --fleet-join: Raft election timeout (randomized in [t, 2t))")
+      ->capture_default_str();
+  cmd->callback([opts, limit_ms, no_limit, fleet, fleet_join] {
     opts->rate_limit.enabled = !*no_limit;
     opts->rate_limit.base_delay = std::chrono::milliseconds(limit_ms->first);
     opts->rate_limit.max_delay = std::chrono::milliseconds(limit_ms->second);
@@ -61,7 +75,7 @@ void RegisterNodeCommand(CLI::App& app) {
       ExitCode() = 1;
       return;
     }
-    Status s = node::RunNode(*opts);
+    Status s = *fleet_join ? node::RunFleetNode(*opts, *fleet) : node::RunNode(*opts);
     if (!s.ok()) {
       std::fprintf(stderr, "keyward node: %s\n", s.ToString().c_str());
       ExitCode() = 2;

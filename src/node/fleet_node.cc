@@ -1,0 +1,156 @@
+#include "node/fleet_node.h"
+
+#include <grpcpp/grpcpp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "node/account_token.h"
+#include "node/fleet_member.h"
+#include "node/fleet_service.h"
+#include "node/metrics.h"
+#include "pkcs11/config.h"
+#include "pkcs11/dev_token.h"
+#include "pkcs11/pkcs11_keystore.h"
+
+namespace keyward::node {
+namespace {
+
+constexpr std::string_view kFleetTokenLabel = "keyward-fleet-node";
+
+StatusOr<std::unique_ptr<pkcs11::Keystore>> OpenFleetKeystore(const NodeOptions& o) {
+  pkcs11::Pkcs11Config config;
+  if (o.token_label.empty()) {
+    if (o.data_dir.empty()) return InvalidArgument("--fleet-join needs --data-dir DIR or --token-label and --pin");
+    ASSIGN_OR_RETURN(config, pkcs11::CreateOrOpenDevToken(o.data_dir / "hsm", kFleetTokenLabel));
+  } else {
+    if (o.pin_source.empty()) return InvalidArgument("--token-label needs --pin (env:NAME or file:PATH)");
+    if (!o.pkcs11_module.empty()) config.module_path = o.pkcs11_module;
+    config.token_label = o.token_label;
+    ASSIGN_OR_RETURN(config.pin, pkcs11::PinSource::Parse(o.pin_source));
+  }
+  ASSIGN_OR_RETURN(auto ks, pkcs11::Pkcs11Keystore::Open(config));
+  return std::unique_ptr<pkcs11::Keystore>(std::move(ks));
+}
+
+StatusOr<AppKey> LoadOrCreateFleetAppKey(const NodeOptions& o, std::string* path_out) {
+  std::filesystem::path path = o.app_key_path;
+  if (path.empty()) {
+    if (o.data_dir.empty()) return InvalidArgument("--app-key FILE is required (the account-authority key)");
+    path = o.data_dir / "app.key";
+    if (!std::filesystem::exists(path)) {
+      crypto::SystemRng rng;
+      RETURN_IF_ERROR(AppKey::Generate(rng).Save(path));
+    }
+  }
+  *path_out = std::filesystem::absolute(path).string();
+  return AppKey::Load(path);
+}
+
+std::string Json(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+struct Listener {
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+};
+
+StatusOr<Listener> Listen(const std::string& listen, grpc::Service* service, size_t max_message) {
+  ASSIGN_OR_RETURN(auto host_port, SplitHostPort(listen));
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(host_port.first + ":" + std::to_string(host_port.second),
+                           grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(max_message));
+  builder.SetMaxSendMessageSize(static_cast<int>(max_message));
+  builder.RegisterService(service);
+  Listener l;
+  l.server = builder.BuildAndStart();
+  if (!l.server || port == 0) return Unavailable("cannot listen on " + listen + "; is the port in use?");
+  l.address = host_port.first + ":" + std::to_string(port);
+  return l;
+}
+
+}  // namespace
+
+Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
+  if (!spdlog::get("node")) {
+    auto logger = spdlog::stderr_logger_mt("node");
+    logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
+    logger->set_level(spdlog::level::from_str(options.log_level));
+    spdlog::set_default_logger(logger);
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (!options.data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) return IoError("cannot create --data-dir " + options.data_dir.string() + ": " + ec.message());
+  }
+  ASSIGN_OR_RETURN(auto keystore, OpenFleetKeystore(options));
+  std::string app_key_path;
+  ASSIGN_OR_RETURN(AppKey app_key, LoadOrCreateFleetAppKey(options, &app_key_path));
+
+  NodeMetrics metrics;
+  RateLimiter limiter(options.rate_limit);
+  FleetState::Config config;
+  config.max_records = options.max_records;
+  config.replica.tick = std::chrono::milliseconds(fleet.tick_ms);
+  uint32_t ticks = std::max<uint32_t>(2, fleet.election_timeout_ms / std::max<uint32_t>(1, fleet.tick_ms));
+  config.replica.election_timeout_min_ticks = ticks;
+  config.replica.election_timeout_max_ticks = 2 * ticks;
+  config.replica.heartbeat_ticks = std::max<uint32_t>(1, ticks / 10);
+  config.client_address = options.listen;
+  config.peer_address = fleet.peer_listen;
+  std::unique_ptr<FleetState> state;
+  ASSIGN_OR_RETURN(state, FleetState::Open(std::move(keystore), config));
+  FleetVaultService vault(state.get(), &app_key, &limiter, &metrics);
+  FleetPeerService peer_service(state.get());
+  // An ephemeral port (0) is resolved here; Identity reports the bound addresses to `fleet init`.
+  ASSIGN_OR_RETURN(Listener client, Listen(options.listen, &vault, kMaxRequestBytes));
+  ASSIGN_OR_RETURN(Listener peer, Listen(fleet.peer_listen, &peer_service, size_t{96} << 20));
+  state->SetAddresses(client.address, peer.address);
+
+  std::unique_ptr<HealthServer> health;
+  if (!options.metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(health, HealthServer::Start(options.metrics_listen, &metrics));
+    health->SetReady(true);
+  }
+  std::string ready = "READY {\"listen\":" + Json(client.address) + ",\"peer_listen\":" + Json(peer.address) +
+                      ",\"kx_public_key\":\"" + HexEncode(state->kx_public_key()) + "\"" +
+                      ",\"initialized\":" + (state->runtime() ? "true" : "false") +
+                      ",\"app_key\":" + Json(app_key_path);
+  if (health) ready += ",\"metrics\":" + Json(health->address());
+  ready += "}";
+  std::printf("%s\n", ready.c_str());
+  std::fflush(stdout);
+  spdlog::info("event=ready listen={} peer_listen={} member={}", client.address, peer.address,
+               state->runtime() ? std::to_string(state->runtime()->id) : "none");
+
+  int signo = 0;
+  sigwait(&signals, &signo);
+  spdlog::info("event=shutdown signal={}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (health) health->SetReady(false);
+  auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(3);
+  client.server->Shutdown(deadline);
+  peer.server->Shutdown(deadline);
+  state->Shutdown();
+  client.server->Wait();
+  peer.server->Wait();
+  spdlog::info("event=stopped");
+  return Status::Ok();
+}
+
+}  // namespace keyward::node

@@ -1,0 +1,156 @@
+// FleetReplica: one node's replica of the fleet — the core's Raft (src/core/raft), its PeerChannel
+// and the VaultCore as the replicated state machine — driven by a host loop thread that feeds it
+// ticks from the host clock, peer envelopes (from the keyward.v1.Peer service) and client commands
+// (docs/replication.md).
+//
+// Trust split: Raft, PeerChannel, BatchStateMachine and the VaultCore are the trusted core; the loop
+// thread, the clock and the `send` callback are the untrusted host, which can only delay, drop or
+// replay what the core emits (the envelopes are sealed core to core).
+//
+// Group commit: every command submitted while the previous batch was being proposed goes into the
+// next log entry (up to max_batch commands per entry). A submitter's result is released only after
+// the entry holding its command is committed and applied on this replica (the caller then runs the
+// Complete* step, e.g. computes the KE2 after the guess was counted).
+//
+// Concurrency: the VaultCore is shared with the request threads through `core_mu`: Apply/Restore
+// take it exclusively, Snapshot shared; the request threads run the const Prepare*/Complete* calls
+// under a shared lock, so the OPAQUE crypto of many requests runs in parallel. Every other member is
+// owned by the loop thread; the public methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <vector>
+
+#include "core/commands.h"
+#include "core/raft/peer_channel.h"
+#include "core/raft/raft.h"
+#include "core/vault_core.h"
+
+namespace keyward::node {
+
+struct FleetReplicaOptions {
+  raft::NodeId id = raft::kNoNode;
+  std::map<raft::NodeId, raft::KxPublicKey> manifest;  // every member's identity key
+  bool founder = false;
+  std::chrono::milliseconds tick{10};
+  uint32_t election_timeout_min_ticks = 30;  // 300..600 ms at 10 ms ticks
+  uint32_t election_timeout_max_ticks = 60;
+  uint32_t heartbeat_ticks = 3;
+  size_t max_batch = 512;  // commands per log entry
+  std::chrono::milliseconds commit_timeout{5000};
+};
+
+// What a node knows about the fleet right now (a copy; may be stale the moment it is read).
+struct FleetInfo {
+  raft::Role role = raft::Role::kFollower;
+  uint64_t term = 0;
+  raft::NodeId leader = raft::kNoNode;
+  uint64_t commit_index = 0;
+  uint64_t applied_index = 0;
+  uint32_t voters = 0;
+  bool self_voter = false;
+  bool ready_leader = false;  // leader whose state reflects every committed entry of earlier terms
+  uint64_t incarnation = 0;
+};
+
+// raft::StateMachine over the VaultCore with group commit.
+//   batch  := u16 count (1..4096) ‖ count × u32-prefixed SerializeCommand bytes
+//   result := u16 count ‖ count × u8-prefixed SerializeApplyResult bytes
+// A malformed batch applies nothing and yields an empty result.
+class BatchStateMachine final : public raft::StateMachine {
+ public:
+  // Called after each command of a batch is applied, still under the exclusive lock and before the
+  // next command: (log index, whole batch bytes, position in the batch, result).
+  using AfterApply = std::function<void(uint64_t, ByteSpan, size_t, const core::ApplyResult&)>;
+  BatchStateMachine(core::VaultCore& core, std::shared_mutex& core_mu) : core_(core), mu_(core_mu) {}
+  void set_after_apply(AfterApply f) { after_apply_ = std::move(f); }
+  Bytes Apply(uint64_t index, ByteSpan command) override;
+  Bytes Snapshot() const override;
+  Status Restore(ByteSpan snapshot) override;
+
+  static Bytes EncodeBatch(const std::vector<Bytes>& commands);
+  static StatusOr<std::vector<core::ApplyResult>> DecodeResults(ByteSpan bytes);
+
+ private:
+  core::VaultCore& core_;
+  std::shared_mutex& mu_;
+  AfterApply after_apply_;
+};
+
+// One command to replicate and what to do with its outcome.
+struct FleetSubmission {
+  Bytes command;  // SerializeCommand bytes from a Prepare* on this node
+  // Runs on the replica thread under the core's exclusive lock right after THIS command was applied
+  // (before any later command), so it sees the record exactly as the command left it: the place for
+  // Bind*/Complete* (cheap steps). Must not block.
+  std::function<void(const core::ApplyResult&)> applied;
+  // Runs (on some thread) if the command was not committed: not the leader, leadership lost,
+  // timeout or shutdown. Exactly one of `applied` and `failed` runs.
+  std::function<void(const Status&)> failed;
+};
+
+class FleetReplica {
+ public:
+  using SendFn = std::function<void(raft::NodeId to, Bytes envelope)>;
+
+  FleetReplica(FleetReplicaOptions options, raft::KxKeyPair identity, core::VaultCore& core,
+               std::shared_mutex& core_mu, SendFn send);
+  ~FleetReplica();  // stops the loop; pending submitters get kUnavailable
+  FleetReplica(const FleetReplica&) = delete;
+  FleetReplica& operator=(const FleetReplica&) = delete;
+
+  void Start();
+  void Stop();
+
+  // An envelope from the peer transport (unauthenticated bytes; the core opens them).
+  void Deliver(Bytes envelope);
+  // Replicates one command. `applied` runs once its entry is committed and applied here; `failed`
+  // (kUnavailable) if this node is not a ready leader, loses leadership before the entry commits,
+  // or the commit takes longer than commit_timeout.
+  void Submit(FleetSubmission submission);
+
+  FleetInfo info() const;
+
+ private:
+  struct PendingEntry {
+    std::chrono::steady_clock::time_point deadline;
+    Bytes batch;  // the proposed entry data: an applied entry at this index is ours iff equal
+    std::vector<FleetSubmission> subs;
+    bool applied = false;
+  };
+  void Loop();
+  void ProposeBatch(std::vector<FleetSubmission>& batch);
+  void AfterApply(uint64_t index, ByteSpan batch, size_t position, const core::ApplyResult& result);
+  void Flush();
+  void HandleEffects();
+  static void FailAll(std::vector<FleetSubmission>& subs, const Status& status);
+  void PublishInfo();
+
+  FleetReplicaOptions opt_;
+  core::VaultCore& core_;
+  SendFn send_;
+  crypto::SystemRng rng_;
+  BatchStateMachine sm_;
+  std::unique_ptr<raft::Raft> raft_;            // loop thread only
+  std::unique_ptr<raft::PeerChannel> channel_;  // loop thread only
+  std::map<uint64_t, PendingEntry> pending_;    // loop thread only: by log index
+
+  mutable std::mutex mu_;  // guards the inboxes, info_ and stop_
+  std::condition_variable cv_;
+  std::vector<Bytes> inbox_;
+  std::vector<FleetSubmission> submissions_;
+  FleetInfo info_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace keyward::node

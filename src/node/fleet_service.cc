@@ -1,0 +1,302 @@
+#include "node/fleet_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <future>
+
+#include "node/vault_service.h"
+
+namespace keyward::node {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr char kForwardedKey[] = "keyward-forwarded";
+constexpr auto kCallTimeout = std::chrono::seconds(6);
+
+ByteSpan Span(const std::string& s) { return AsBytes(s); }
+std::string Str(ByteSpan b) { return std::string(AsChars(b)); }
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::OK: return "OK";
+    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::NOT_FOUND: return "NOT_FOUND";
+    case grpc::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    default: return "INTERNAL";
+  }
+}
+
+// Replicates `command` and returns what `on_applied` produced from its ApplyResult (run right after
+// the command was applied, under the core's exclusive lock).
+template <typename T>
+StatusOr<T> Replicate(FleetRuntime& rt, const core::Command& command,
+                      std::function<StatusOr<T>(const core::ApplyResult&)> on_applied) {
+  auto promise = std::make_shared<std::promise<StatusOr<T>>>();
+  auto future = promise->get_future();
+  FleetSubmission s;
+  s.command = core::SerializeCommand(command);
+  s.applied = [promise, on_applied = std::move(on_applied)](const core::ApplyResult& a) {
+    promise->set_value(on_applied(a));
+  };
+  s.failed = [promise](const Status& st) { promise->set_value(st); };
+  rt.replica->Submit(std::move(s));
+  if (future.wait_for(kCallTimeout) != std::future_status::ready) {
+    return Unavailable("the fleet did not commit the request in time; retry");
+  }
+  return future.get();
+}
+
+}  // namespace
+
+template <typename Req, typename Resp, typename Exec>
+grpc::Status FleetVaultService::Serve(const char* method, grpc::ServerContext* ctx, const Req* req, Resp* resp,
+                                      grpc::Status (v1::Vault::Stub::*forward)(grpc::ClientContext*, const Req&,
+                                                                               Resp*),
+                                      Exec&& exec) {
+  auto start = Clock::now();
+  grpc::Status g;
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  Status auth = app_key_->Verify(Span(req->account().user_id()), Span(req->account().credential()),
+                                 NowUnixSeconds());
+  if (!rt) {
+    g = grpc::Status(grpc::UNAVAILABLE, "this node is not a fleet member yet; run `keyward fleet init`");
+  } else if (!auth.ok()) {
+    metrics_->CredentialRejected();
+    g = grpc::Status(grpc::UNAUTHENTICATED, auth.message());
+  } else {
+    FleetInfo info = rt->replica->info();
+    if (info.ready_leader) {
+      g = ToGrpcStatus(exec(*rt, ToBytes(req->account().user_id())));
+    } else if (ctx->client_metadata().count(kForwardedKey) != 0 || info.leader == raft::kNoNode ||
+               info.leader == rt->id) {
+      g = grpc::Status(grpc::UNAVAILABLE, "the fleet has no leader right now (election in progress); retry");
+    } else if (v1::Vault::Stub* stub = rt->VaultStub(info.leader); stub == nullptr) {
+      g = grpc::Status(grpc::UNAVAILABLE, "the leader is not in the manifest; retry");
+    } else {
+      grpc::ClientContext fwd;
+      auto deadline = std::chrono::system_clock::now() + kCallTimeout;
+      fwd.set_deadline(std::min(deadline, ctx->deadline()));
+      fwd.AddMetadata(kForwardedKey, "1");
+      g = (stub->*forward)(&fwd, *req, resp);
+      if (g.error_code() == grpc::DEADLINE_EXCEEDED) {
+        g = grpc::Status(grpc::UNAVAILABLE, "the leader did not answer in time; retry");
+      }
+    }
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  metrics_->ObserveCall(method, CodeName(g.error_code()), seconds);
+  if (!g.ok()) {
+    spdlog::debug("event=call method={} code={} ms={:.3f} msg=\"{}\"", method, CodeName(g.error_code()),
+                  seconds * 1e3, g.error_message());
+  }
+  return g;
+}
+
+grpc::Status FleetVaultService::RegisterStart(grpc::ServerContext* ctx, const v1::RegisterStartRequest* req,
+                                              v1::RegisterStartResponse* resp) {
+  return Serve("RegisterStart", ctx, req, resp, &v1::Vault::Stub::RegisterStart,
+               [&](FleetRuntime& rt, Bytes user) -> Status {
+                 std::shared_lock lock(rt.core_mu);
+                 ASSIGN_OR_RETURN(core::RegisterStartResult r,
+                                  rt.core->RegisterStart(user, Span(req->registration_request())));
+                 resp->set_registration_response(Str(r.registration_response));
+                 resp->set_registration_epoch(r.registration_epoch);
+                 return Status::Ok();
+               });
+}
+
+grpc::Status FleetVaultService::RegisterUpload(grpc::ServerContext* ctx, const v1::RegisterUploadRequest* req,
+                                               v1::RegisterUploadResponse* resp) {
+  return Serve("RegisterUpload", ctx, req, resp, &v1::Vault::Stub::RegisterUpload,
+               [&](FleetRuntime& rt, Bytes user) -> Status {
+                 core::UploadRequest up;
+                 up.user_id = user;
+                 up.registration_record = ToBytes(req->registration_record());
+                 up.encrypted_secret = ToBytes(req->encrypted_secret());
+                 up.activation_commitment = ToBytes(req->activation_commitment());
+                 up.max_attempts = req->max_attempts();
+                 auto prepared = std::make_shared<core::PreparedUpload>();
+                 {
+                   std::shared_lock lock(rt.core_mu);
+                   ASSIGN_OR_RETURN(*prepared, rt.core->PrepareUpload(up, core::Authority::kAccount, rng_));
+                 }
+                 core::VaultCore* core = rt.core.get();
+                 ASSIGN_OR_RETURN(core::UploadResult r,
+                                  Replicate<core::UploadResult>(rt, prepared->command,
+                                                                [core, prepared](const core::ApplyResult& a) {
+                                                                  return core->CompleteUpload(*prepared, a);
+                                                                }));
+                 resp->set_already_stored(r.already_stored);
+                 resp->set_epoch(r.epoch);
+                 return Status::Ok();
+               });
+}
+
+grpc::Status FleetVaultService::RegisterActivate(grpc::ServerContext* ctx, const v1::RegisterActivateRequest* req,
+                                                 v1::RegisterActivateResponse* resp) {
+  return Serve("RegisterActivate", ctx, req, resp, &v1::Vault::Stub::RegisterActivate,
+               [&](FleetRuntime& rt, Bytes user) -> Status {
+                 core::PreparedActivate prepared;
+                 {
+                   std::shared_lock lock(rt.core_mu);
+                   ASSIGN_OR_RETURN(prepared, rt.core->PrepareActivate(user, Span(req->activation_key())));
+                 }
+                 core::VaultCore* core = rt.core.get();
+                 ASSIGN_OR_RETURN(core::ActivateResult r,
+                                  Replicate<core::ActivateResult>(rt, prepared.command,
+                                                                  [core](const core::ApplyResult& a) {
+                                                                    return core->CompleteActivate(a);
+                                                                  }));
+                 resp->set_attempts_remaining(r.attempts_remaining);
+                 resp->set_already_active(r.already_active);
+                 return Status::Ok();
+               });
+}
+
+grpc::Status FleetVaultService::RecoverStart(grpc::ServerContext* ctx, const v1::RecoverStartRequest* req,
+                                             v1::RecoverStartResponse* resp) {
+  return Serve("RecoverStart", ctx, req, resp, &v1::Vault::Stub::RecoverStart,
+               [&](FleetRuntime& rt, Bytes user) -> Status {
+                 if (req->ke1().size() != 96) {
+                   return InvalidArgument("ke1 must be 96 bytes (RFC 9807 KE1), got " +
+                                          std::to_string(req->ke1().size()));
+                 }
+                 auto wait = limiter_->TryAttempt(req->account().user_id(), Clock::now());
+                 if (wait.count() > 0) {
+                   metrics_->RateLimited();
+                   return ResourceExhausted("too many recovery attempts for this user; retry in " +
+                                            std::to_string(wait.count()) + " ms");
+                 }
+                 auto prepared = std::make_shared<core::PreparedRecoverStart>();
+                 ASSIGN_OR_RETURN(*prepared, rt.core->PrepareRecoverStart(user, Span(req->ke1())));  // reads no state
+                 core::VaultCore* core = rt.core.get();
+                 // G1: the record is bound right after the BeginLogin that counted this guess was
+                 // committed and applied; the KE2 is computed only then, outside the lock.
+                 ASSIGN_OR_RETURN(core::BoundRecoverStart bound,
+                                  Replicate<core::BoundRecoverStart>(
+                                      rt, prepared->command, [core, prepared](const core::ApplyResult& a) {
+                                        return StatusOr<core::BoundRecoverStart>(core->BindRecoverStart(*prepared, a));
+                                      }));
+                 ASSIGN_OR_RETURN(core::RecoverStartResult r, core->FinishRecoverStart(bound, rng_));
+                 resp->set_ke2(Str(r.ke2));
+                 resp->set_login_state(Str(r.login_state));
+                 return Status::Ok();
+               });
+}
+
+grpc::Status FleetVaultService::RecoverFinish(grpc::ServerContext* ctx, const v1::RecoverFinishRequest* req,
+                                              v1::RecoverFinishResponse* resp) {
+  return Serve("RecoverFinish", ctx, req, resp, &v1::Vault::Stub::RecoverFinish,
+               [&](FleetRuntime& rt, Bytes user) -> Status {
+                 auto prepared = std::make_shared<core::PreparedRecoverFinish>();
+                 {
+                   std::shared_lock lock(rt.core_mu);
+                   ASSIGN_OR_RETURN(*prepared,
+                                    rt.core->PrepareRecoverFinish(user, Span(req->login_state()), Span(req->ke3())));
+                 }
+                 core::VaultCore* core = rt.core.get();
+                 core::RecoverFinishResult r;
+                 if (prepared->command.has_value()) {
+                   core::Command cmd = *prepared->command;
+                   auto rng = &rng_;
+                   ASSIGN_OR_RETURN(r, Replicate<core::RecoverFinishResult>(
+                                           rt, cmd, [core, prepared, rng](const core::ApplyResult& a) {
+                                             return core->CompleteRecoverFinish(std::move(*prepared), &a, *rng);
+                                           }));
+                 } else {
+                   ASSIGN_OR_RETURN(r, core->CompleteRecoverFinish(std::move(*prepared), nullptr, rng_));
+                 }
+                 if (r.outcome == core::RecoverOutcome::kSuccess) limiter_->Reset(req->account().user_id());
+                 resp->set_outcome(static_cast<v1::RecoverOutcome>(static_cast<int>(r.outcome)));
+                 resp->set_attempts_remaining(r.attempts_remaining);
+                 resp->set_encrypted_secret(Str(r.encrypted_secret));
+                 metrics_->ObserveOutcome(r.outcome == core::RecoverOutcome::kSuccess         ? "success"
+                                          : r.outcome == core::RecoverOutcome::kWrongPassword ? "wrong_password"
+                                                                                              : "locked");
+                 return Status::Ok();
+               });
+}
+
+grpc::Status FleetVaultService::Delete(grpc::ServerContext* ctx, const v1::DeleteRequest* req,
+                                       v1::DeleteResponse* resp) {
+  return Serve("Delete", ctx, req, resp, &v1::Vault::Stub::Delete, [&](FleetRuntime& rt, Bytes user) -> Status {
+    core::DeleteRequest d;
+    d.user_id = user;
+    d.login_state = ToBytes(req->login_state());
+    d.proof = ToBytes(req->proof());
+    auto prepared = std::make_shared<core::PreparedDelete>();
+    {
+      std::shared_lock lock(rt.core_mu);
+      ASSIGN_OR_RETURN(*prepared, rt.core->PrepareDelete(d, core::Authority::kAccount));
+    }
+    core::VaultCore* core = rt.core.get();
+    core::DeleteResult r;
+    if (prepared->command.has_value()) {
+      ASSIGN_OR_RETURN(r, Replicate<core::DeleteResult>(rt, *prepared->command,
+                                                        [core, prepared](const core::ApplyResult& a) {
+                                                          return core->CompleteDelete(*prepared, &a);
+                                                        }));
+    } else {
+      ASSIGN_OR_RETURN(r, core->CompleteDelete(*prepared, nullptr));
+    }
+    resp->set_deleted(r.deleted);
+    limiter_->Reset(req->account().user_id());
+    return Status::Ok();
+  });
+}
+
+// ------------------------------------------------------------------------------ Peer
+
+grpc::Status FleetPeerService::Deliver(grpc::ServerContext*, const v1::PeerFrames* req, v1::PeerAck*) {
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  if (!rt) return grpc::Status(grpc::UNAVAILABLE, "not a fleet member yet");
+  for (const std::string& f : req->frames()) rt->replica->Deliver(ToBytes(f));
+  return grpc::Status::OK;
+}
+
+grpc::Status FleetPeerService::Identity(grpc::ServerContext*, const v1::IdentityRequest*,
+                                        v1::IdentityResponse* resp) {
+  resp->set_kx_public_key(Str(state_->kx_public_key()));
+  resp->set_sign_public_key(Str(state_->sign_public_key()));
+  resp->set_initialized(state_->runtime() != nullptr);
+  resp->set_client_address(state_->client_address());
+  resp->set_peer_address(state_->peer_address());
+  return grpc::Status::OK;
+}
+
+grpc::Status FleetPeerService::Init(grpc::ServerContext*, const v1::InitRequest* req, v1::InitResponse* resp) {
+  keyward::Status s = state_->Join(*req, resp);
+  if (!s.ok()) spdlog::warn("event=fleet_init_refused reason=\"{}\"", s.message());
+  return ToGrpcStatus(s);
+}
+
+grpc::Status FleetPeerService::Status(grpc::ServerContext*, const v1::FleetStatusRequest*,
+                                      v1::FleetStatusResponse* resp) {
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  if (!rt) {
+    resp->set_role("uninitialized");
+    return grpc::Status::OK;
+  }
+  FleetInfo i = rt->replica->info();
+  resp->set_id(rt->id);
+  resp->set_role(raft::RoleName(i.role));
+  resp->set_term(i.term);
+  resp->set_leader(i.leader);
+  resp->set_commit_index(i.commit_index);
+  resp->set_applied_index(i.applied_index);
+  resp->set_voters(i.voters);
+  resp->set_self_voter(i.self_voter);
+  resp->set_incarnation(i.incarnation);
+  resp->set_ready_leader(i.ready_leader);
+  resp->set_fleet_public_key(Str(rt->core->fleet_public_key()));
+  return grpc::Status::OK;
+}
+
+}  // namespace keyward::node

@@ -1,0 +1,50 @@
+// FleetTransport: the untrusted host's peer links (keyward.v1.Peer.Deliver over gRPC, host to host).
+// One sender thread per peer drains that peer's queue and ships everything queued as one Deliver
+// call, so envelopes that pile up during a call travel together (batching). Envelopes are sealed by
+// the core (PeerChannel); the transport may lose them (full queue, failed call) — Raft retransmits.
+//
+// Thread-safety: Send may be called from any thread; Stop joins the sender threads.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/bytes.h"
+#include "core/raft/types.h"
+#include "keyward/v1/peer.grpc.pb.h"
+
+namespace keyward::node {
+
+class FleetTransport {
+ public:
+  // `peers`: id -> peer address (HOST:PORT) of every other member.
+  explicit FleetTransport(const std::map<raft::NodeId, std::string>& peers);
+  ~FleetTransport();
+  FleetTransport(const FleetTransport&) = delete;
+  FleetTransport& operator=(const FleetTransport&) = delete;
+
+  void Send(raft::NodeId to, Bytes envelope);
+  void Stop();
+
+ private:
+  struct Link {
+    std::unique_ptr<v1::Peer::Stub> stub;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Bytes> queue;
+    size_t queued_bytes = 0;
+    bool stop = false;
+    std::thread thread;
+  };
+  void Run(Link& link);
+  std::map<raft::NodeId, std::unique_ptr<Link>> links_;
+};
+
+}  // namespace keyward::node

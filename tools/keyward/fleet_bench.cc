@@ -1,0 +1,192 @@
+// `keyward fleet bench`: full recoveries (KE1 → KE2 → KE3, both commits) per second against a running
+// fleet, then the latency at half that load (scripts/bench.sh section_fleet). Client-side Argon2id is
+// excluded (users registered with the Identity KSF). Client threads are spread over the given
+// client addresses (followers forward to the leader). Prints one JSON object on stdout.
+#include <sodium.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "commands.h"
+#include "keyward/client.h"
+#include "node/account_token.h"
+
+namespace keyward::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ProcCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double ThreadCpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// One server-side recovery's crypto floor (4 variable-base + 1 fixed-base ristretto255 scalar
+// multiplications), CPU µs on one core, median of 7 batches (as `keyward client bench`).
+double FloorMicros() {
+  unsigned char s[32], p[32], q[32];
+  crypto_core_ristretto255_scalar_random(s);
+  crypto_scalarmult_ristretto255_base(p, s);
+  std::vector<double> batches;
+  for (int b = 0; b < 7; ++b) {
+    const int n = 300;
+    double t0 = ThreadCpu();
+    for (int i = 0; i < n; ++i) {
+      for (int k = 0; k < 4; ++k) {
+        if (crypto_scalarmult_ristretto255(q, s, p) != 0) return -1;
+      }
+      crypto_scalarmult_ristretto255_base(p, s);
+    }
+    batches.push_back((ThreadCpu() - t0) * 1e6 / n);
+  }
+  std::sort(batches.begin(), batches.end());
+  return batches[3];
+}
+
+struct Phase {
+  size_t count = 0;
+  double seconds = 0;
+  double p50 = 0, p99 = 0;
+  int failures = 0;
+  double node_cores = -1;
+};
+
+}  // namespace
+
+void AddFleetBenchCommand(CLI::App* fleet) {
+  struct Flags {
+    std::string vaults, trust, app_key, pids;
+    int concurrency = 32;
+    int users = 64;
+    int64_t duration_ms = 5000;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = fleet->add_subcommand("bench", "Benchmark recoveries/s and p99 at half load against a running fleet (JSON out)");
+  cmd->add_option("--vaults", f->vaults, "Client addresses HOST:PORT,... of the members")->required();
+  cmd->add_option("--trust", f->trust, "Trust policy file (from `keyward fleet init`)")->required();
+  cmd->add_option("--app-key", f->app_key, "Account-authority key file shared by the members")->required();
+  cmd->add_option("--concurrency", f->concurrency, "Concurrent client threads")->capture_default_str();
+  cmd->add_option("--users", f->users, "Users registered and recovered round-robin")->capture_default_str();
+  cmd->add_option("--duration-ms", f->duration_ms, "Length of each measured phase")->capture_default_str();
+  cmd->add_option("--node-pids", f->pids, "PIDs of the member processes (same machine), comma-separated: their CPU use is reported");
+  cmd->callback([f] {
+    auto key = node::AppKey::Load(f->app_key);
+    if (!key.ok()) { std::fprintf(stderr, "fleet bench: %s\n", key.status().message().c_str()); ExitCode() = 1; return; }
+    auto shared = std::make_shared<node::AppKey>(std::move(*key));
+    std::vector<std::unique_ptr<VaultClient>> clients;
+    std::stringstream in(f->vaults);
+    for (std::string addr; std::getline(in, addr, ',');) {
+      VaultClient::Config config;
+      config.vault_address = addr;
+      config.trust_policy_path = f->trust;
+      config.ksf = crypto::KsfConfig::Identity();
+      config.credentials = [shared](std::string_view u) -> StatusOr<Bytes> {
+        return shared->Mint(AsBytes(u), node::NowUnixSeconds() + 3600);
+      };
+      auto c = VaultClient::Create(std::move(config));
+      if (!c.ok()) { std::fprintf(stderr, "fleet bench: %s\n", c.status().message().c_str()); ExitCode() = 2; return; }
+      clients.push_back(std::move(*c));
+    }
+    std::vector<int> pids;
+    std::stringstream pin(f->pids);
+    for (std::string p; std::getline(pin, p, ',');) pids.push_back(std::stoi(p));
+    auto cpu = [&] {
+      double total = 0;
+      for (int p : pids) total += ProcCpuSeconds(p);
+      return total;
+    };
+    crypto::SecretBytes password(AsBytes("bench password"));
+    crypto::SecretBytes secret(AsBytes("0123456789abcdef0123456789abcdef"));
+    for (int u = 0; u < f->users; ++u) {
+      Outcome r;
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        r = clients[static_cast<size_t>(u) % clients.size()]->Register("bench-" + std::to_string(u), password, secret,
+                                                                        {.max_attempts = 10});
+        if (r.kind != ClientErrorKind::kUnavailable) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // election: bounded retry
+      }
+      if (!r.ok()) { std::fprintf(stderr, "fleet bench: register: %s\n", r.message.c_str()); ExitCode() = 5; return; }
+    }
+    // rate_per_s <= 0: closed loop (max load); otherwise each thread paces itself.
+    auto run = [&](double rate_per_s) {
+      std::atomic<bool> stop{false};
+      std::atomic<int> failures{0};
+      std::vector<std::vector<double>> lat(static_cast<size_t>(f->concurrency));
+      std::vector<std::thread> threads;
+      double cpu0 = pids.empty() ? 0 : cpu();
+      auto start = Clock::now();
+      for (int t = 0; t < f->concurrency; ++t) {
+        threads.emplace_back([&, t] {
+          VaultClient& vc = *clients[static_cast<size_t>(t) % clients.size()];
+          double period = rate_per_s > 0 ? f->concurrency / rate_per_s : 0;
+          auto next = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period * t / f->concurrency));
+          for (int i = t; !stop.load(); i += f->concurrency) {
+            if (period > 0) {
+              std::this_thread::sleep_until(next);  // pacing (open-loop schedule), not synchronisation
+              next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period));
+              if (stop.load()) break;
+            }
+            auto t0 = Clock::now();
+            Outcome o = vc.Recover("bench-" + std::to_string(i % f->users), password);
+            if (!o.ok()) failures++;
+            lat[static_cast<size_t>(t)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          }
+        });
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(f->duration_ms));  // the measurement window
+      stop = true;
+      for (auto& th : threads) th.join();
+      Phase ph;
+      ph.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      if (!pids.empty()) ph.node_cores = (cpu() - cpu0) / ph.seconds;
+      std::vector<double> all;
+      for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+      std::sort(all.begin(), all.end());
+      auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
+      ph.count = all.size();
+      ph.p50 = pct(0.5);
+      ph.p99 = pct(0.99);
+      ph.failures = failures.load();
+      return ph;
+    };
+    run(0);  // warm-up (connections, leader's caches)
+    Phase max = run(0);
+    double per_s = max.count / max.seconds;
+    Phase half = run(per_s / 2);
+    double floor_us = FloorMicros();
+    double floor_rate_2cores = 2 * 1e6 / floor_us;
+    std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+                "\"half_load_per_s\":%.1f,\"half_p50_ms\":%.3f,\"half_p99_ms\":%.3f,\"failures\":%d,"
+                "\"concurrency\":%d,\"floor_us\":%.2f,\"floor_rate_2cores\":%.1f,\"vs_floor\":%.3f,"
+                "\"nodes_cores\":%.3f}\n",
+                max.count, max.seconds, per_s, max.p50, max.p99, half.count / half.seconds, half.p50, half.p99,
+                max.failures + half.failures, f->concurrency, floor_us, floor_rate_2cores, per_s / floor_rate_2cores,
+                max.node_cores);
+    ExitCode() = max.failures + half.failures == 0 ? 0 : 6;
+  });
+}
+
+}  // namespace keyward::cli
