@@ -61,6 +61,10 @@ struct Outcome {
 
 struct RecordPolicy {
   uint32_t max_attempts = 10;  // 1..255
+  // Register with the account-authority credential (Config::authority_credentials), which may
+  // replace an ACTIVE record. Otherwise the user credential is used and an active record is
+  // refused (kRejected): recover it and Delete(user, password) first.
+  bool as_account_authority = false;
 };
 
 class VaultClient {
@@ -71,8 +75,11 @@ class VaultClient {
     std::string trust_policy_text;
     std::string fleet_id;                   // which pinned fleet the vault belongs to; empty: the
                                             // policy's only fleet
-    // The account-authority credential for a user (from the app's server). Required.
+    // The account credential (scope USER) for a user, from the app's server. Required.
     std::function<StatusOr<Bytes>(std::string_view user_id)> credentials;
+    // Optional: an ACCOUNT-AUTHORITY credential for a user (the app server's own, rarely minted).
+    // Needed only by DeleteAsAuthority and RecordPolicy::as_account_authority.
+    std::function<StatusOr<Bytes>(std::string_view user_id)> authority_credentials;
     // Must match at registration and at every recovery.
     crypto::KsfConfig ksf = crypto::KsfConfig::Default();
     std::chrono::milliseconds call_timeout{10000};
@@ -88,8 +95,12 @@ class VaultClient {
   // Recovers the secret. A wrong password is kWrongPassword with attempts_remaining; a destroyed
   // or unknown record is kLocked.
   Outcome Recover(std::string_view user_id, const crypto::SecretBytes& password);
-  // Deletes the user's record with the account authority.
-  Outcome Delete(std::string_view user_id);
+  // Deletes the user's record after proving the password: a full recovery (counted and reset
+  // like Recover; a wrong password is kWrongPassword and deletes nothing), then a Delete carrying
+  // that session's proof. Needs only the user credential.
+  Outcome Delete(std::string_view user_id, const crypto::SecretBytes& password);
+  // Deletes the user's record without the password, with the account-authority credential.
+  Outcome DeleteAsAuthority(std::string_view user_id);
 
   // The fleet key the trust policy validated for this vault.
   const std::array<uint8_t, 32>& fleet_key() const;

@@ -78,13 +78,21 @@ struct VaultClient::Impl {
   void Prepare(grpc::ClientContext& ctx) const {
     ctx.set_deadline(std::chrono::system_clock::now() + config.call_timeout);
   }
-  StatusOr<v1::Account> AccountFor(std::string_view user) const {
+  StatusOr<v1::Account> AccountFor(std::string_view user, bool authority = false) const {
     v1::Account account;
     account.set_user_id(std::string(user));
-    ASSIGN_OR_RETURN(Bytes token, config.credentials(user));
+    if (authority && !config.authority_credentials) {
+      return InvalidArgument("no account-authority credential provider configured");
+    }
+    ASSIGN_OR_RETURN(Bytes token, authority ? config.authority_credentials(user)
+                                            : config.credentials(user));
     account.set_credential(std::string(AsChars(token)));
+    if (authority) account.set_scope(v1::CREDENTIAL_SCOPE_ACCOUNT_AUTHORITY);
     return account;
   }
+  // A full recovery; on success `session` proves it (Delete).
+  Outcome Recover(std::string_view user_id, const crypto::SecretBytes& password,
+                  const v1::Account& account, client::RecoverySession* session);
   crypto::opaque::Options Options() const {
     crypto::opaque::Options o;
     o.ksf = config.ksf;
@@ -113,6 +121,7 @@ StatusOr<std::unique_ptr<VaultClient>> VaultClient::Create(Config config) {
   impl->policy = std::make_unique<trust::PinnedPolicy>(std::move(*policy));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);  // small messages only: no window probing pings
   impl->channel = grpc::CreateCustomChannel(config.vault_address, grpc::InsecureChannelCredentials(), args);
   impl->stub = v1::Vault::NewStub(impl->channel);
   impl->config = std::move(config);
@@ -129,7 +138,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   if (policy.max_attempts < 1 || policy.max_attempts > 255) {
     return Fail(ClientErrorKind::kInvalidArgument, "max attempts must be 1..255");
   }
-  StatusOr<v1::Account> account = im.AccountFor(user_id);
+  StatusOr<v1::Account> account = im.AccountFor(user_id, policy.as_account_authority);
   if (!account.ok()) return FromStatus(account.status(), "account credential");
   auto start = client::StartRegistration(password.Reveal(), im.rng);
   if (!start.ok()) return FromStatus(start.status(), "starting registration");
@@ -174,6 +183,11 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
     grpc::ClientContext ctx;
     im.Prepare(ctx);
     grpc::Status g = im.stub->RegisterUpload(&ctx, ureq, &uresp);
+    if (g.error_code() == grpc::ALREADY_EXISTS) {
+      return Fail(ClientErrorKind::kRejected,
+                  "RegisterUpload: an active record exists for this user; delete it first (with "
+                  "its password) or register as the account authority (" + g.error_message() + ")");
+    }
     if (!g.ok()) return FromGrpc(g, "RegisterUpload");
   }
   v1::RegisterActivateRequest areq;
@@ -196,13 +210,18 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
 }
 
 Outcome VaultClient::Recover(std::string_view user_id, const crypto::SecretBytes& password) {
-  Impl& im = *impl_;
-  StatusOr<v1::Account> account = im.AccountFor(user_id);
+  StatusOr<v1::Account> account = impl_->AccountFor(user_id);
   if (!account.ok()) return FromStatus(account.status(), "account credential");
+  return impl_->Recover(user_id, password, *account, nullptr);
+}
+
+Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::SecretBytes& password,
+                                   const v1::Account& account, client::RecoverySession* session) {
+  Impl& im = *this;
   auto start = client::StartRecovery(password.Reveal(), im.rng);
   if (!start.ok()) return FromStatus(start.status(), "starting recovery");
   v1::RecoverStartRequest sreq;
-  *sreq.mutable_account() = *account;
+  *sreq.mutable_account() = account;
   sreq.set_ke1(std::string(AsChars(start->ke1)));
   v1::RecoverStartResponse sresp;
   {
@@ -217,7 +236,7 @@ Outcome VaultClient::Recover(std::string_view user_id, const crypto::SecretBytes
                                        im.Options(), im.rng);
   if (!cont.ok()) return FromStatus(cont.status(), "checking KE2");
   v1::RecoverFinishRequest freq;
-  *freq.mutable_account() = *account;
+  *freq.mutable_account() = account;
   freq.set_ke3(std::string(AsChars(cont->ke3)));
   freq.set_login_state(sresp.login_state());
   v1::RecoverFinishResponse fresp;
@@ -238,6 +257,7 @@ Outcome VaultClient::Recover(std::string_view user_id, const crypto::SecretBytes
     case core::RecoverOutcome::kSuccess:
       out.secret = std::move(result->secret);
       out.message = "recovered";
+      if (session != nullptr) *session = std::move(cont->session);
       break;
     case core::RecoverOutcome::kWrongPassword:
       out.kind = ClientErrorKind::kWrongPassword;
@@ -252,12 +272,9 @@ Outcome VaultClient::Recover(std::string_view user_id, const crypto::SecretBytes
   return out;
 }
 
-Outcome VaultClient::Delete(std::string_view user_id) {
-  Impl& im = *impl_;
-  StatusOr<v1::Account> account = im.AccountFor(user_id);
-  if (!account.ok()) return FromStatus(account.status(), "account credential");
-  v1::DeleteRequest req;
-  *req.mutable_account() = *account;
+namespace {
+
+Outcome SendDelete(VaultClient::Impl& im, const v1::DeleteRequest& req) {
   v1::DeleteResponse resp;
   grpc::ClientContext ctx;
   im.Prepare(ctx);
@@ -266,6 +283,35 @@ Outcome VaultClient::Delete(std::string_view user_id) {
   Outcome out;
   out.message = resp.deleted() ? "deleted" : "there was no record to delete";
   return out;
+}
+
+}  // namespace
+
+Outcome VaultClient::Delete(std::string_view user_id, const crypto::SecretBytes& password) {
+  Impl& im = *impl_;
+  StatusOr<v1::Account> account = im.AccountFor(user_id);
+  if (!account.ok()) return FromStatus(account.status(), "account credential");
+  client::RecoverySession session;
+  Outcome recovered = im.Recover(user_id, password, *account, &session);
+  if (!recovered.ok()) return recovered;
+  auto proof = client::BuildDeleteRequest(session);
+  if (!proof.ok()) return FromStatus(proof.status(), "building the delete proof");
+  v1::DeleteRequest req;
+  *req.mutable_account() = *account;
+  req.set_login_state(std::string(AsChars(proof->login_state)));
+  req.set_proof(std::string(AsChars(proof->proof)));
+  Outcome out = SendDelete(im, req);
+  out.attempts_remaining = recovered.attempts_remaining;
+  return out;
+}
+
+Outcome VaultClient::DeleteAsAuthority(std::string_view user_id) {
+  Impl& im = *impl_;
+  StatusOr<v1::Account> account = im.AccountFor(user_id, /*authority=*/true);
+  if (!account.ok()) return FromStatus(account.status(), "account-authority credential");
+  v1::DeleteRequest req;
+  *req.mutable_account() = *account;
+  return SendDelete(im, req);
 }
 
 }  // namespace keyward

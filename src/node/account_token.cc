@@ -13,11 +13,15 @@
 namespace keyward::node {
 namespace {
 
-constexpr std::string_view kTokenLabel = "keyward-account-v1";
+constexpr std::string_view kUserLabel = "keyward-account-v1";
+constexpr std::string_view kAuthorityLabel = "keyward-account-authority-v1";
 
-crypto::Sha512Digest TokenMac(const crypto::SecretBytes& key, ByteSpan user_id, ByteSpan expiry) {
+crypto::Sha512Digest TokenMac(const crypto::SecretBytes& key, CredentialScope scope,
+                              ByteSpan user_id, ByteSpan expiry) {
   uint8_t len[2] = {static_cast<uint8_t>(user_id.size() >> 8), static_cast<uint8_t>(user_id.size())};
-  return crypto::HmacSha512(key.Reveal(), {AsBytes(kTokenLabel), len, user_id, expiry});
+  const std::string_view label =
+      scope == CredentialScope::kAccountAuthority ? kAuthorityLabel : kUserLabel;
+  return crypto::HmacSha512(key.Reveal(), {AsBytes(label), len, user_id, expiry});
 }
 
 }  // namespace
@@ -67,15 +71,16 @@ Status AppKey::Save(const std::filesystem::path& path) const {
   return Status::Ok();
 }
 
-Bytes AppKey::Mint(ByteSpan user_id, uint64_t expiry_unix_seconds) const {
+Bytes AppKey::Mint(ByteSpan user_id, uint64_t expiry_unix_seconds, CredentialScope scope) const {
   Bytes token(8);
   for (int i = 0; i < 8; ++i) token[i] = static_cast<uint8_t>(expiry_unix_seconds >> (56 - 8 * i));
-  crypto::Sha512Digest mac = TokenMac(key_, user_id, ByteSpan(token).first(8));
+  crypto::Sha512Digest mac = TokenMac(key_, scope, user_id, ByteSpan(token).first(8));
   token.insert(token.end(), mac.begin(), mac.end());
   return token;
 }
 
-Status AppKey::Verify(ByteSpan user_id, ByteSpan token, uint64_t now_unix_seconds) const {
+Status AppKey::Verify(ByteSpan user_id, ByteSpan token, uint64_t now_unix_seconds,
+                      CredentialScope scope) const {
   if (user_id.empty() || user_id.size() > kMaxUserIdSize) {
     return PermissionDenied("account credential rejected: user id must be 1..256 bytes");
   }
@@ -83,10 +88,13 @@ Status AppKey::Verify(ByteSpan user_id, ByteSpan token, uint64_t now_unix_second
     return PermissionDenied("account credential rejected: must be 72 bytes, got " +
                             std::to_string(token.size()) + "; ask the app for a fresh token");
   }
-  crypto::Sha512Digest mac = TokenMac(key_, user_id, token.first(8));
+  crypto::Sha512Digest mac = TokenMac(key_, scope, user_id, token.first(8));
   if (!crypto::SecretBytes::ConstantTimeEquals(mac, token.subspan(8))) {
-    return PermissionDenied("account credential rejected: not issued for this user by this "
-                            "vault's account authority");
+    return PermissionDenied(scope == CredentialScope::kAccountAuthority
+                                ? "account credential rejected: not an account-authority "
+                                  "credential for this user from this vault's app key"
+                                : "account credential rejected: not issued for this user by "
+                                  "this vault's account authority");
   }
   uint64_t expiry = 0;
   for (int i = 0; i < 8; ++i) expiry = (expiry << 8) | token[i];

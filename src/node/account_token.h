@@ -6,7 +6,11 @@
 //
 // Token (72 bytes, proto/keyward/v1/vault.proto Account.credential):
 //   expiry_unix_seconds (uint64 big-endian) ||
-//   HMAC-SHA512(app_key, "keyward-account-v1" || uint16_be(len(user_id)) || user_id || expiry)
+//   HMAC-SHA512(app_key, LABEL || uint16_be(len(user_id)) || user_id || expiry)
+// LABEL is the scope (Account.scope): "keyward-account-v1" for a user credential (the caller is
+// the user), "keyward-account-authority-v1" for the account authority itself, which may also
+// replace or delete an active record without a recovery-session proof. A token verifies only
+// under the scope it was minted for.
 //
 // App key file: the key as hex (64 bytes = 128 hex digits), one line, optional trailing newline;
 // written 0600 by dev mode to DATA_DIR/app.key.
@@ -28,6 +32,8 @@ inline constexpr size_t kAppKeySize = 64;
 inline constexpr size_t kAccountTokenSize = 8 + 64;
 inline constexpr size_t kMaxUserIdSize = 256;
 
+enum class CredentialScope : uint8_t { kUser = 0, kAccountAuthority = 1 };
+
 class AppKey {
  public:
   static AppKey Generate(crypto::Rng& rng);
@@ -38,10 +44,13 @@ class AppKey {
   Status Save(const std::filesystem::path& path) const;
 
   // A token for `user_id` valid until `expiry_unix_seconds`.
-  Bytes Mint(ByteSpan user_id, uint64_t expiry_unix_seconds) const;
-  // OK iff `token` is well-formed, its MAC matches (constant time) and now < expiry. Errors are
-  // kPermissionDenied with a reason that does not help forge (malformed / expired / bad MAC).
-  Status Verify(ByteSpan user_id, ByteSpan token, uint64_t now_unix_seconds) const;
+  Bytes Mint(ByteSpan user_id, uint64_t expiry_unix_seconds,
+             CredentialScope scope = CredentialScope::kUser) const;
+  // OK iff `token` is well-formed, its MAC under `scope` matches (constant time) and now < expiry.
+  // Errors are kPermissionDenied starting "account credential" with a reason that does not help
+  // forge (malformed / expired / bad MAC).
+  Status Verify(ByteSpan user_id, ByteSpan token, uint64_t now_unix_seconds,
+                CredentialScope scope = CredentialScope::kUser) const;
 
  private:
   explicit AppKey(crypto::SecretBytes key) : key_(std::move(key)) {}

@@ -39,6 +39,22 @@ TEST(AccountTokenTest, RejectsExpiredOtherUserTamperedAndOtherKey) {
   EXPECT_EQ(other.Verify(ToBytes("alice"), token, 10).code(), ErrorCode::kPermissionDenied);
 }
 
+// An account-authority credential and a user credential are not interchangeable: the scope is
+// under the MAC, so a user token cannot be relabelled as an authority token or vice versa.
+TEST(AccountTokenTest, ScopesDoNotVerifyAsEachOther) {
+  crypto::SystemRng rng;
+  AppKey key = AppKey::Generate(rng);
+  const Bytes user = key.Mint(ToBytes("alice"), 1000, CredentialScope::kUser);
+  const Bytes authority = key.Mint(ToBytes("alice"), 1000, CredentialScope::kAccountAuthority);
+  EXPECT_NE(user, authority);
+  EXPECT_TRUE(key.Verify(ToBytes("alice"), user, 10, CredentialScope::kUser).ok());
+  EXPECT_TRUE(key.Verify(ToBytes("alice"), authority, 10, CredentialScope::kAccountAuthority).ok());
+  EXPECT_EQ(key.Verify(ToBytes("alice"), user, 10, CredentialScope::kAccountAuthority).code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(key.Verify(ToBytes("alice"), authority, 10, CredentialScope::kUser).code(),
+            ErrorCode::kPermissionDenied);
+}
+
 // Fixed vector so independent clients (tests/node-interop) can check their token code.
 TEST(AccountTokenTest, KnownAnswer) {
   Bytes raw(kAppKeySize);

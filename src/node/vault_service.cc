@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "crypto/hash.h"
+
 namespace keyward::node {
 namespace {
 
@@ -14,6 +16,8 @@ std::string ShortUser(ByteSpan user) {
   auto d = crypto::Sha256(user);
   return HexEncode(ByteSpan(d).first(6));
 }
+
+bool LogsInfo() { return spdlog::should_log(spdlog::level::info); }
 
 ByteSpan Span(const std::string& s) { return AsBytes(s); }
 
@@ -28,9 +32,22 @@ const char* GrpcCodeName(grpc::StatusCode code) {
     case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
     case grpc::NOT_FOUND: return "NOT_FOUND";
     case grpc::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
     default: return "INTERNAL";
   }
 }
+
+const char* OutcomeLabel(core::RecoverOutcome outcome) {
+  switch (outcome) {
+    case core::RecoverOutcome::kSuccess: return "success";
+    case core::RecoverOutcome::kWrongPassword: return "wrong_password";
+    case core::RecoverOutcome::kLocked: return "locked";
+  }
+  return "locked";
+}
+
+// Authorize's errors carry this prefix; Finish maps them to UNAUTHENTICATED.
+constexpr std::string_view kCredentialError = "account credential";
 
 }  // namespace
 
@@ -53,148 +70,187 @@ grpc::Status ToGrpcStatus(const Status& status) {
   return grpc::Status(code, status.message());
 }
 
-StatusOr<Bytes> VaultService::Authorize(const v1::Account& account, const char* method) {
-  Status s = app_key_->Verify(Span(account.user_id()), Span(account.credential()), NowUnixSeconds());
-  if (!s.ok()) {
-    metrics_->CredentialRejected();
-    spdlog::warn("event=credential_rejected method={} reason=\"{}\"", method, s.message());
-    return s;
-  }
-  return ToBytes(account.user_id());
-}
-
-template <typename Fn>
-grpc::Status VaultService::Handle(const char* method, Fn&& fn) {
-  auto start = Clock::now();
-  Status s = fn();
+grpc::ServerUnaryReactor* VaultService::Call::Finish(const Status& s) const {
   grpc::Status g = ToGrpcStatus(s);
-  if (s.code() == ErrorCode::kPermissionDenied && s.message().find("account credential") == 0) {
+  if (s.code() == ErrorCode::kPermissionDenied &&
+      std::string_view(s.message()).substr(0, kCredentialError.size()) == kCredentialError) {
     g = grpc::Status(grpc::UNAUTHENTICATED, s.message());
   }
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  metrics_->ObserveCall(method, GrpcCodeName(g.error_code()), seconds);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  service->metrics_->ObserveCall(method, GrpcCodeName(g.error_code()), seconds);
   if (!g.ok()) {
     spdlog::info("event=call method={} code={} ms={:.3f} msg=\"{}\"", method,
                  GrpcCodeName(g.error_code()), seconds * 1e3, g.error_message());
   } else {
     spdlog::debug("event=call method={} code=OK ms={:.3f}", method, seconds * 1e3);
   }
-  return g;
+  reactor->Finish(std::move(g));
+  return reactor;
 }
 
-grpc::Status VaultService::RegisterStart(grpc::ServerContext*, const v1::RegisterStartRequest* req,
-                                         v1::RegisterStartResponse* resp) {
-  return Handle("RegisterStart", [&]() -> Status {
-    ASSIGN_OR_RETURN(Bytes user, Authorize(req->account(), "RegisterStart"));
-    std::lock_guard<std::mutex> lock(core_mu_);
-    ASSIGN_OR_RETURN(core::RegisterStartResult r,
-                     core_->RegisterStart(user, Span(req->registration_request())));
-    resp->set_registration_response(std::string(AsChars(r.registration_response)));
-    resp->set_registration_epoch(r.registration_epoch);
-    return Status::Ok();
-  });
+VaultService::Call VaultService::Begin(grpc::CallbackServerContext* ctx, const char* method) {
+  return Call{this, ctx->DefaultReactor(), method, Clock::now()};
 }
 
-grpc::Status VaultService::RegisterUpload(grpc::ServerContext*, const v1::RegisterUploadRequest* req,
-                                          v1::RegisterUploadResponse* resp) {
-  return Handle("RegisterUpload", [&]() -> Status {
-    ASSIGN_OR_RETURN(Bytes user, Authorize(req->account(), "RegisterUpload"));
-    core::UploadRequest up;
-    up.user_id = user;
-    up.registration_record = ToBytes(req->registration_record());
-    up.encrypted_secret = ToBytes(req->encrypted_secret());
-    up.activation_commitment = ToBytes(req->activation_commitment());
-    up.max_attempts = req->max_attempts();
-    std::lock_guard<std::mutex> lock(core_mu_);
-    // The node checked the app's credential: the account authority may replace a record.
-    ASSIGN_OR_RETURN(core::UploadResult r,
-                     core_->RegisterUpload(up, core::Authority::kAccount, rng_));
-    resp->set_already_stored(r.already_stored);
-    resp->set_epoch(r.epoch);
-    metrics_->SetRecords(static_cast<double>(core_->record_count()));
-    spdlog::info("event=upload user={} already_stored={}", ShortUser(user), r.already_stored);
-    return Status::Ok();
-  });
+StatusOr<VaultService::Caller> VaultService::Authorize(const v1::Account& account,
+                                                       const char* method) {
+  const CredentialScope scope = account.scope() == v1::CREDENTIAL_SCOPE_ACCOUNT_AUTHORITY
+                                    ? CredentialScope::kAccountAuthority
+                                    : CredentialScope::kUser;
+  if (account.scope() != v1::CREDENTIAL_SCOPE_USER && scope == CredentialScope::kUser) {
+    return PermissionDenied(std::string(kCredentialError) + " rejected: unknown scope " +
+                            std::to_string(account.scope()));
+  }
+  Status s = app_key_->Verify(Span(account.user_id()), Span(account.credential()),
+                              NowUnixSeconds(), scope);
+  if (!s.ok()) {
+    metrics_->CredentialRejected();
+    spdlog::warn("event=credential_rejected method={} reason=\"{}\"", method, s.message());
+    return s;
+  }
+  return Caller{.user_id = ToBytes(account.user_id()),
+                .authority = scope == CredentialScope::kAccountAuthority ? core::Authority::kAccount
+                                                                         : core::Authority::kNone};
 }
 
-grpc::Status VaultService::RegisterActivate(grpc::ServerContext*,
-                                            const v1::RegisterActivateRequest* req,
-                                            v1::RegisterActivateResponse* resp) {
-  return Handle("RegisterActivate", [&]() -> Status {
-    ASSIGN_OR_RETURN(Bytes user, Authorize(req->account(), "RegisterActivate"));
-    std::lock_guard<std::mutex> lock(core_mu_);
-    ASSIGN_OR_RETURN(core::ActivateResult r,
-                     core_->RegisterActivate(user, Span(req->activation_key())));
-    resp->set_attempts_remaining(r.attempts_remaining);
-    resp->set_already_active(r.already_active);
-    spdlog::info("event=activate user={} already_active={}", ShortUser(user), r.already_active);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* VaultService::RegisterStart(grpc::CallbackServerContext* ctx,
+                                                      const v1::RegisterStartRequest* req,
+                                                      v1::RegisterStartResponse* resp) {
+  const Call call = Begin(ctx, "RegisterStart");
+  StatusOr<Caller> caller = Authorize(req->account(), call.method);
+  if (!caller.ok()) return call.Finish(caller.status());
+  StatusOr<core::RegisterStartResult> r =
+      host_->RegisterStart(caller->user_id, Span(req->registration_request()));
+  if (r.ok()) {
+    resp->set_registration_response(std::string(AsChars(r->registration_response)));
+    resp->set_registration_epoch(r->registration_epoch);
+  }
+  return call.Finish(r.status());
 }
 
-grpc::Status VaultService::RecoverStart(grpc::ServerContext*, const v1::RecoverStartRequest* req,
-                                        v1::RecoverStartResponse* resp) {
-  return Handle("RecoverStart", [&]() -> Status {
-    ASSIGN_OR_RETURN(Bytes user, Authorize(req->account(), "RecoverStart"));
-    // Cheap size check before the limiter so malformed calls do not consume the user's budget.
-    if (req->ke1().size() != 96) {
-      return InvalidArgument("ke1 must be 96 bytes (RFC 9807 KE1), got " +
-                             std::to_string(req->ke1().size()));
-    }
-    auto wait = limiter_->TryAttempt(req->account().user_id(), Clock::now());
-    if (wait.count() > 0) {
-      metrics_->RateLimited();
-      return ResourceExhausted("too many recovery attempts for this user; retry in " +
-                               std::to_string(wait.count()) + " ms");
-    }
-    std::lock_guard<std::mutex> lock(core_mu_);
-    ASSIGN_OR_RETURN(core::RecoverStartResult r, core_->RecoverStart(user, Span(req->ke1()), rng_));
-    resp->set_ke2(std::string(AsChars(r.ke2)));
-    resp->set_login_state(std::string(AsChars(r.login_state)));
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* VaultService::RegisterUpload(grpc::CallbackServerContext* ctx,
+                                                       const v1::RegisterUploadRequest* req,
+                                                       v1::RegisterUploadResponse* resp) {
+  const Call call = Begin(ctx, "RegisterUpload");
+  StatusOr<Caller> caller = Authorize(req->account(), call.method);
+  if (!caller.ok()) return call.Finish(caller.status());
+  core::UploadRequest up;
+  up.user_id = caller->user_id;
+  up.registration_record = ToBytes(req->registration_record());
+  up.encrypted_secret = ToBytes(req->encrypted_secret());
+  up.activation_commitment = ToBytes(req->activation_commitment());
+  up.max_attempts = req->max_attempts();
+  // Only an account-authority credential may replace an active record without a session proof.
+  host_->Upload(std::move(up), caller->authority,
+                [this, call, resp, user = caller->user_id](StatusOr<core::UploadResult> r) {
+                  if (r.ok()) {
+                    resp->set_already_stored(r->already_stored);
+                    resp->set_epoch(r->epoch);
+                    metrics_->SetRecords(static_cast<double>(host_->record_count()));
+                    spdlog::info("event=upload user={} already_stored={}", ShortUser(user),
+                                 r->already_stored);
+                  }
+                  call.Finish(r.status());
+                });
+  return call.reactor;
 }
 
-grpc::Status VaultService::RecoverFinish(grpc::ServerContext*, const v1::RecoverFinishRequest* req,
-                                         v1::RecoverFinishResponse* resp) {
-  return Handle("RecoverFinish", [&]() -> Status {
-    ASSIGN_OR_RETURN(Bytes user, Authorize(req->account(), "RecoverFinish"));
-    core::RecoverFinishResult r;
-    {
-      std::lock_guard<std::mutex> lock(core_mu_);
-      ASSIGN_OR_RETURN(r, core_->RecoverFinish(user, Span(req->login_state()), Span(req->ke3()), rng_));
-      metrics_->SetRecords(static_cast<double>(core_->record_count()));
-    }
-    if (r.outcome == core::RecoverOutcome::kSuccess) limiter_->Reset(req->account().user_id());
-    resp->set_outcome(static_cast<v1::RecoverOutcome>(static_cast<int>(r.outcome)));
-    resp->set_attempts_remaining(r.attempts_remaining);
-    resp->set_encrypted_secret(std::string(AsChars(r.encrypted_secret)));
-    std::string outcome = r.outcome == core::RecoverOutcome::kSuccess         ? "success"
-                          : r.outcome == core::RecoverOutcome::kWrongPassword ? "wrong_password"
-                                                                              : "locked";
-    metrics_->ObserveOutcome(outcome);
-    spdlog::info("event=recover_finish user={} outcome={} attempts_remaining={}", ShortUser(user),
-                 outcome, r.attempts_remaining);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* VaultService::RegisterActivate(grpc::CallbackServerContext* ctx,
+                                                         const v1::RegisterActivateRequest* req,
+                                                         v1::RegisterActivateResponse* resp) {
+  const Call call = Begin(ctx, "RegisterActivate");
+  StatusOr<Caller> caller = Authorize(req->account(), call.method);
+  if (!caller.ok()) return call.Finish(caller.status());
+  host_->Activate(caller->user_id, ToBytes(req->activation_key()),
+                  [call, resp, user = caller->user_id](StatusOr<core::ActivateResult> r) {
+                    if (r.ok()) {
+                      resp->set_attempts_remaining(r->attempts_remaining);
+                      resp->set_already_active(r->already_active);
+                      spdlog::info("event=activate user={} already_active={}", ShortUser(user),
+                                   r->already_active);
+                    }
+                    call.Finish(r.status());
+                  });
+  return call.reactor;
 }
 
-grpc::Status VaultService::Delete(grpc::ServerContext*, const v1::DeleteRequest* req,
-                                  v1::DeleteResponse* resp) {
-  return Handle("Delete", [&]() -> Status {
-    ASSIGN_OR_RETURN(Bytes user, Authorize(req->account(), "Delete"));
-    core::DeleteRequest d;
-    d.user_id = user;
-    d.login_state = ToBytes(req->login_state());
-    d.proof = ToBytes(req->proof());
-    std::lock_guard<std::mutex> lock(core_mu_);
-    ASSIGN_OR_RETURN(core::DeleteResult r, core_->Delete(d, core::Authority::kAccount));
-    resp->set_deleted(r.deleted);
-    metrics_->SetRecords(static_cast<double>(core_->record_count()));
-    limiter_->Reset(req->account().user_id());
-    spdlog::info("event=delete user={} deleted={}", ShortUser(user), r.deleted);
-    return Status::Ok();
-  });
+grpc::ServerUnaryReactor* VaultService::RecoverStart(grpc::CallbackServerContext* ctx,
+                                                     const v1::RecoverStartRequest* req,
+                                                     v1::RecoverStartResponse* resp) {
+  const Call call = Begin(ctx, "RecoverStart");
+  StatusOr<Caller> caller = Authorize(req->account(), call.method);
+  if (!caller.ok()) return call.Finish(caller.status());
+  // Cheap size check before the limiter so malformed calls do not consume the user's budget.
+  if (req->ke1().size() != crypto::opaque::kKe1Size) {
+    return call.Finish(InvalidArgument("ke1 must be 96 bytes (RFC 9807 KE1), got " +
+                                       std::to_string(req->ke1().size())));
+  }
+  auto wait = limiter_->TryAttempt(req->account().user_id(), Clock::now());
+  if (wait.count() > 0) {
+    metrics_->RateLimited();
+    return call.Finish(ResourceExhausted("too many recovery attempts for this user; retry in " +
+                                         std::to_string(wait.count()) + " ms"));
+  }
+  host_->RecoverStart(std::move(caller->user_id), ToBytes(req->ke1()),
+                      [call, resp](StatusOr<core::RecoverStartResult> r) {
+                        if (r.ok()) {
+                          resp->set_ke2(std::string(AsChars(r->ke2)));
+                          resp->set_login_state(std::string(AsChars(r->login_state)));
+                        }
+                        call.Finish(r.status());
+                      });
+  return call.reactor;
+}
+
+grpc::ServerUnaryReactor* VaultService::RecoverFinish(grpc::CallbackServerContext* ctx,
+                                                      const v1::RecoverFinishRequest* req,
+                                                      v1::RecoverFinishResponse* resp) {
+  const Call call = Begin(ctx, "RecoverFinish");
+  StatusOr<Caller> caller = Authorize(req->account(), call.method);
+  if (!caller.ok()) return call.Finish(caller.status());
+  Bytes user = caller->user_id;
+  host_->RecoverFinish(
+      std::move(caller->user_id), ToBytes(req->login_state()), ToBytes(req->ke3()),
+      [this, call, resp, user = std::move(user)](StatusOr<core::RecoverFinishResult> r) {
+        if (r.ok()) {
+          if (r->outcome == core::RecoverOutcome::kSuccess) limiter_->Reset(std::string(AsChars(user)));
+          resp->set_outcome(static_cast<v1::RecoverOutcome>(static_cast<int>(r->outcome)));
+          resp->set_attempts_remaining(r->attempts_remaining);
+          resp->set_encrypted_secret(std::string(AsChars(r->encrypted_secret)));
+          metrics_->ObserveOutcome(OutcomeLabel(r->outcome));
+          if (LogsInfo()) {
+            spdlog::info("event=recover_finish user={} outcome={} attempts_remaining={}",
+                         ShortUser(user), OutcomeLabel(r->outcome), r->attempts_remaining);
+          }
+        }
+        call.Finish(r.status());
+      });
+  return call.reactor;
+}
+
+grpc::ServerUnaryReactor* VaultService::Delete(grpc::CallbackServerContext* ctx,
+                                               const v1::DeleteRequest* req,
+                                               v1::DeleteResponse* resp) {
+  const Call call = Begin(ctx, "Delete");
+  StatusOr<Caller> caller = Authorize(req->account(), call.method);
+  if (!caller.ok()) return call.Finish(caller.status());
+  core::DeleteRequest d;
+  d.user_id = caller->user_id;
+  d.login_state = ToBytes(req->login_state());
+  d.proof = ToBytes(req->proof());
+  // A user credential deletes only with the proof of a finished recovery session; the account
+  // authority may delete without one.
+  host_->Delete(std::move(d), caller->authority,
+                [this, call, resp, user = caller->user_id](StatusOr<core::DeleteResult> r) {
+                  if (r.ok()) {
+                    resp->set_deleted(r->deleted);
+                    metrics_->SetRecords(static_cast<double>(host_->record_count()));
+                    limiter_->Reset(std::string(AsChars(user)));
+                    spdlog::info("event=delete user={} deleted={}", ShortUser(user), r->deleted);
+                  }
+                  call.Finish(r.status());
+                });
+  return call.reactor;
 }
 
 }  // namespace keyward::node

@@ -1,22 +1,24 @@
-// VaultService: the UNTRUSTED host's gRPC face of one trusted vault core (keyward.v1.Vault,
-// proto/keyward/v1/vault.proto). For every call it, in order: checks the account-authority
-// credential (AppKey), applies the host rate limit to recoveries, then hands the RFC 9807 bytes to
-// the core and maps the core's Status to a gRPC status with the core's explanation. It never looks
-// inside the OPAQUE messages; the core validates them and a rejected request changes no state.
+// VaultService: the UNTRUSTED host's gRPC face of the trusted vault core (keyward.v1.Vault,
+// proto/keyward/v1/vault.proto), on gRPC's callback API. For every call it, in order: checks the
+// account credential (AppKey; its scope decides core::Authority), applies the host rate limit to
+// recoveries, then hands the RFC 9807 bytes to the core through a CoreHost (core_host.h) and maps
+// the core's Status to a gRPC status with the core's explanation. It never looks inside the OPAQUE
+// messages; the core validates them and a rejected request changes no state.
 //
-// Ownership: borrows the core, app key, limiter and metrics; they must outlive the service.
-// Thread-safety: gRPC calls handlers concurrently; the core (not thread-safe) is serialized behind
-// one mutex. The rest is thread-safe on its own.
+// Calls finish when the CoreHost calls back: synchronously for LocalCoreHost (the KE2 is computed
+// on the gRPC callback thread, outside the core lock), later for a Raft host (after commit), so
+// no gRPC thread ever waits for a commit.
+//
+// Ownership: borrows the host, app key, limiter and metrics; they must outlive the service (and
+// the gRPC server must be shut down before they are destroyed). Thread-safety: gRPC calls the
+// handlers concurrently; everything the service touches is thread-safe.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
-#include <mutex>
-
-#include "core/vault_core.h"
-#include "crypto/random.h"
 #include "keyward/v1/vault.grpc.pb.h"
 #include "node/account_token.h"
+#include "node/core_host.h"
 #include "node/metrics.h"
 #include "node/rate_limiter.h"
 
@@ -25,36 +27,52 @@ namespace keyward::node {
 // Maps a Keyward Status to the gRPC status documented in vault.proto.
 grpc::Status ToGrpcStatus(const Status& status);
 
-class VaultService final : public keyward::v1::Vault::Service {
+class VaultService final : public keyward::v1::Vault::CallbackService {
  public:
-  VaultService(core::VaultCore* core, const AppKey* app_key, RateLimiter* limiter,
-               NodeMetrics* metrics)
-      : core_(core), app_key_(app_key), limiter_(limiter), metrics_(metrics) {}
+  VaultService(CoreHost* host, const AppKey* app_key, RateLimiter* limiter, NodeMetrics* metrics)
+      : host_(host), app_key_(app_key), limiter_(limiter), metrics_(metrics) {}
 
-  grpc::Status RegisterStart(grpc::ServerContext*, const v1::RegisterStartRequest*,
-                             v1::RegisterStartResponse*) override;
-  grpc::Status RegisterUpload(grpc::ServerContext*, const v1::RegisterUploadRequest*,
-                              v1::RegisterUploadResponse*) override;
-  grpc::Status RegisterActivate(grpc::ServerContext*, const v1::RegisterActivateRequest*,
-                                v1::RegisterActivateResponse*) override;
-  grpc::Status RecoverStart(grpc::ServerContext*, const v1::RecoverStartRequest*,
-                            v1::RecoverStartResponse*) override;
-  grpc::Status RecoverFinish(grpc::ServerContext*, const v1::RecoverFinishRequest*,
-                             v1::RecoverFinishResponse*) override;
-  grpc::Status Delete(grpc::ServerContext*, const v1::DeleteRequest*, v1::DeleteResponse*) override;
+  grpc::ServerUnaryReactor* RegisterStart(grpc::CallbackServerContext*,
+                                          const v1::RegisterStartRequest*,
+                                          v1::RegisterStartResponse*) override;
+  grpc::ServerUnaryReactor* RegisterUpload(grpc::CallbackServerContext*,
+                                           const v1::RegisterUploadRequest*,
+                                           v1::RegisterUploadResponse*) override;
+  grpc::ServerUnaryReactor* RegisterActivate(grpc::CallbackServerContext*,
+                                             const v1::RegisterActivateRequest*,
+                                             v1::RegisterActivateResponse*) override;
+  grpc::ServerUnaryReactor* RecoverStart(grpc::CallbackServerContext*,
+                                         const v1::RecoverStartRequest*,
+                                         v1::RecoverStartResponse*) override;
+  grpc::ServerUnaryReactor* RecoverFinish(grpc::CallbackServerContext*,
+                                          const v1::RecoverFinishRequest*,
+                                          v1::RecoverFinishResponse*) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext*, const v1::DeleteRequest*,
+                                   v1::DeleteResponse*) override;
+
+  // One call in flight: its reactor, name and start time. Finish answers it exactly once and
+  // records the metrics and the log line. Copyable (captured by CoreHost callbacks).
+  struct Call {
+    VaultService* service;
+    grpc::ServerUnaryReactor* reactor;
+    const char* method;
+    std::chrono::steady_clock::time_point start;
+    grpc::ServerUnaryReactor* Finish(const Status& status) const;
+  };
 
  private:
-  // Checks request.account; returns the user id bytes.
-  StatusOr<Bytes> Authorize(const v1::Account& account, const char* method);
-  template <typename Fn>
-  grpc::Status Handle(const char* method, Fn&& fn);
+  struct Caller {
+    Bytes user_id;
+    core::Authority authority = core::Authority::kNone;
+  };
+  Call Begin(grpc::CallbackServerContext* ctx, const char* method);
+  // Checks request.account (credential MAC, expiry, scope).
+  StatusOr<Caller> Authorize(const v1::Account& account, const char* method);
 
-  core::VaultCore* const core_;
+  CoreHost* const host_;
   const AppKey* const app_key_;
   RateLimiter* const limiter_;
   NodeMetrics* const metrics_;
-  std::mutex core_mu_;
-  crypto::SystemRng rng_;  // thread-safe
 };
 
 }  // namespace keyward::node

@@ -68,6 +68,10 @@ class VaultNodeTest : public ::testing::Test {
     config.credentials = [key](std::string_view user) -> StatusOr<Bytes> {
       return key->Mint(AsBytes(user), node::NowUnixSeconds() + 60);
     };
+    config.authority_credentials = [key](std::string_view user) -> StatusOr<Bytes> {
+      return key->Mint(AsBytes(user), node::NowUnixSeconds() + 60,
+                       node::CredentialScope::kAccountAuthority);
+    };
     auto c = VaultClient::Create(std::move(config));
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return std::move(*c);
@@ -213,7 +217,7 @@ TEST_F(VaultNodeTest, BadAppCredentialRejected) {
   EXPECT_EQ(r.kind, ClientErrorKind::kRejected);
   EXPECT_NE(r.message.find("credential"), std::string::npos) << r.message;
   ASSERT_TRUE(Client()->Register("frank", Secret("pw"), Secret("s"), {.max_attempts = 4}).ok());
-  EXPECT_EQ(c->Delete("frank").kind, ClientErrorKind::kRejected);
+  EXPECT_EQ(c->DeleteAsAuthority("frank").kind, ClientErrorKind::kRejected);
   // Expired and other-user tokens, raw.
   v1::DeleteRequest del;
   del.mutable_account()->set_user_id("frank");
@@ -226,8 +230,58 @@ TEST_F(VaultNodeTest, BadAppCredentialRejected) {
   EXPECT_EQ(Call(&v1::Vault::Stub::Delete, del, &dresp).error_code(), grpc::UNAUTHENTICATED);
   Outcome still = Client()->Recover("frank", Secret("pw"));
   EXPECT_TRUE(still.ok()) << still.message;
-  EXPECT_TRUE(Client()->Delete("frank").ok());
+  EXPECT_TRUE(Client()->DeleteAsAuthority("frank").ok());
   EXPECT_EQ(Client()->Recover("frank", Secret("pw")).kind, ClientErrorKind::kLocked);
+}
+
+// Issue 3: an ordinary USER credential cannot overwrite an active record or delete it without the
+// proof of a successful recovery session; the ACCOUNT-AUTHORITY credential can do both (and still
+// never read a secret). Both paths through the real daemon.
+TEST_F(VaultNodeTest, UserCredentialNeedsSessionProofAuthorityDoesNot) {
+  auto c = Client();
+  ASSERT_TRUE(c->Register("olga", Secret("pw"), Secret("first"), {.max_attempts = 5}).ok());
+  // Overwrite with a user credential: refused, the record is unchanged.
+  Outcome over = c->Register("olga", Secret("attacker"), Secret("evil"));
+  EXPECT_EQ(over.kind, ClientErrorKind::kRejected) << over.message;
+  EXPECT_NE(over.message.find("active record"), std::string::npos) << over.message;
+  Outcome got = c->Recover("olga", Secret("pw"));
+  ASSERT_TRUE(got.ok()) << got.message;
+  EXPECT_EQ(AsChars(got.secret.Reveal()), "first");
+  // Raw delete with a user credential and no proof: PERMISSION_DENIED, nothing changes.
+  v1::DeleteRequest del;
+  *del.mutable_account() = Account("olga");
+  v1::DeleteResponse dresp;
+  EXPECT_EQ(Call(&v1::Vault::Stub::Delete, del, &dresp).error_code(), grpc::PERMISSION_DENIED);
+  // A user credential relabelled as authority does not verify.
+  del.mutable_account()->set_scope(v1::CREDENTIAL_SCOPE_ACCOUNT_AUTHORITY);
+  EXPECT_EQ(Call(&v1::Vault::Stub::Delete, del, &dresp).error_code(), grpc::UNAUTHENTICATED);
+  del.mutable_account()->set_scope(static_cast<v1::CredentialScope>(7));
+  EXPECT_EQ(Call(&v1::Vault::Stub::Delete, del, &dresp).error_code(), grpc::UNAUTHENTICATED);
+  ASSERT_TRUE(c->Recover("olga", Secret("pw")).ok());
+  // Delete with the session proof (user credential): a wrong password deletes nothing...
+  Outcome wrong = c->Delete("olga", Secret("nope"));
+  EXPECT_EQ(wrong.kind, ClientErrorKind::kWrongPassword);
+  EXPECT_EQ(wrong.attempts_remaining, 4u);
+  ASSERT_TRUE(c->Recover("olga", Secret("pw")).ok());
+  // ...the right one deletes.
+  Outcome deleted = c->Delete("olga", Secret("pw"));
+  ASSERT_TRUE(deleted.ok()) << deleted.message;
+  EXPECT_EQ(deleted.message, "deleted");
+  EXPECT_EQ(c->Recover("olga", Secret("pw")).kind, ClientErrorKind::kLocked);
+  // After deletion a user credential may register again (no active record).
+  ASSERT_TRUE(c->Register("olga", Secret("pw2"), Secret("second")).ok());
+  // The authority replaces an active record without a proof, and deletes without one.
+  Outcome replaced = c->Register("olga", Secret("pw3"), Secret("third"),
+                                 {.max_attempts = 3, .as_account_authority = true});
+  ASSERT_TRUE(replaced.ok()) << replaced.message;
+  Outcome third = c->Recover("olga", Secret("pw3"));
+  ASSERT_TRUE(third.ok()) << third.message;
+  EXPECT_EQ(AsChars(third.secret.Reveal()), "third");
+  EXPECT_EQ(c->Recover("olga", Secret("pw2")).kind, ClientErrorKind::kWrongPassword);
+  Outcome by_authority = c->DeleteAsAuthority("olga");
+  ASSERT_TRUE(by_authority.ok()) << by_authority.message;
+  EXPECT_EQ(by_authority.message, "deleted");
+  EXPECT_EQ(c->Recover("olga", Secret("pw3")).kind, ClientErrorKind::kLocked);
 }
 
 TEST_F(VaultNodeTest, MalformedRequestsGetClearErrorsAndChangeNothing) {

@@ -43,6 +43,7 @@ struct ClientFlags {
   std::string app_key;
   std::string credential_file;
   uint32_t max_attempts = 10;
+  bool as_authority = false;
   crypto::Argon2idParams argon2;
   int64_t timeout_ms = 10000;
 };
@@ -114,14 +115,25 @@ std::unique_ptr<VaultClient> MakeClient(const ClientFlags& f) {
     config.credentials = [shared](std::string_view user) -> StatusOr<Bytes> {
       return shared->Mint(AsBytes(user), node::NowUnixSeconds() + 300);
     };
+    config.authority_credentials = [shared](std::string_view user) -> StatusOr<Bytes> {
+      return shared->Mint(AsBytes(user), node::NowUnixSeconds() + 300,
+                          node::CredentialScope::kAccountAuthority);
+    };
   } else if (!f.credential_file.empty()) {
+    // A minted credential is used in the scope the flags ask for (--as-authority).
     std::string path = f.credential_file;
-    config.credentials = [path](std::string_view) -> StatusOr<Bytes> {
+    auto read = [path](std::string_view) -> StatusOr<Bytes> {
       std::ifstream in(path);
       std::string hex;
       std::getline(in, hex);
       return HexDecode(hex);
     };
+    (f.as_authority ? config.authority_credentials : config.credentials) = read;
+    if (f.as_authority) {
+      config.credentials = [](std::string_view) -> StatusOr<Bytes> {
+        return InvalidArgument("--as-authority: the credential file holds an authority credential");
+      };
+    }
   } else {
     std::fprintf(stderr, "keyward client: give --app-key FILE or --credential-file FILE\n");
     ExitCode() = kExitUsage;
@@ -297,6 +309,9 @@ void RegisterClientCommand(CLI::App& app) {
   reg->add_option("--max-attempts", f->max_attempts, "Wrong guesses before the secret is destroyed (1..255)")
       ->capture_default_str()
       ->check(CLI::Range(1, 255));
+  reg->add_flag("--as-authority", f->as_authority,
+                 "Use the account-authority credential (may replace an ACTIVE record); without it "
+                 "an active record is refused: delete it first");
   reg->callback([f] {
     auto c = MakeClient(*f);
     if (!c) return;
@@ -308,7 +323,8 @@ void RegisterClientCommand(CLI::App& app) {
       ExitCode() = kExitUsage;
       return;
     }
-    Outcome o = c->Register(f->user, *password, *secret, {.max_attempts = f->max_attempts});
+    Outcome o = c->Register(f->user, *password, *secret,
+                            {.max_attempts = f->max_attempts, .as_account_authority = f->as_authority});
     if (o.ok()) std::printf("registered; attempts allowed: %u\n", o.attempts_remaining.value_or(0));
     ExitCode() = Report(o);
   });
@@ -327,12 +343,28 @@ void RegisterClientCommand(CLI::App& app) {
     }
   });
 
-  auto* del = client->add_subcommand("delete", "Delete the user's record (account authority)");
+  auto* del = client->add_subcommand(
+      "delete", "Delete the user's record: proves the password with a recovery first (counted like "
+                "a recovery), or with --as-authority uses the account authority and no password");
   AddCommon(del, *f);
+  del->add_flag("--as-authority", f->as_authority,
+                "Delete with the account-authority credential (--app-key, or an authority "
+                "--credential-file) instead of proving the password");
   del->callback([f] {
     auto c = MakeClient(*f);
     if (!c) return;
-    Outcome o = c->Delete(f->user);
+    Outcome o;
+    if (f->as_authority) {
+      o = c->DeleteAsAuthority(f->user);
+    } else {
+      auto password = ReadSecretFile(f->password_file, true);
+      if (!password.ok()) {
+        std::fprintf(stderr, "keyward client: %s\n", password.status().message().c_str());
+        ExitCode() = kExitUsage;
+        return;
+      }
+      o = c->Delete(f->user, *password);
+    }
     if (o.ok()) std::printf("%s\n", o.message.c_str());
     ExitCode() = Report(o);
   });
