@@ -163,6 +163,15 @@ StatusOr<Bytes> DecodeLowerHex(std::string_view text, size_t min_len, size_t max
   return HexDecode(text);
 }
 
+bool IsValidUtf8(std::string_view text) {
+  try {
+    (void)Json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
 StatusOr<std::string> ReadFileLimited(const std::string& path, size_t max_bytes,
                                       std::string_view what) {
   std::ifstream in(path, std::ios::binary);

@@ -44,6 +44,9 @@ StatusOr<Bytes> GetBase64(const Json& obj, std::string_view key, std::string_vie
 StatusOr<Bytes> DecodeLowerHex(std::string_view text, size_t min_len, size_t max_len,
                                std::string_view what);
 
+// True iff `text` is valid UTF-8 (what nlohmann::json will serialize without throwing).
+bool IsValidUtf8(std::string_view text);
+
 // Reads a whole file (at most max_bytes); errors name the path.
 StatusOr<std::string> ReadFileLimited(const std::string& path, size_t max_bytes,
                                       std::string_view what);

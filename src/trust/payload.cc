@@ -303,6 +303,22 @@ StatusOr<std::string> SerializePayload(const Payload& payload) {
   return internal::Dump(PayloadToJson(payload));
 }
 
+StatusOr<FleetEntry> ParseFleetEntry(ByteSpan json) {
+  std::string_view s = AsChars(json);
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  ASSIGN_OR_RETURN(Json j, internal::ParseStrictObject(AsBytes(s), 64 * 1024, "fleet"));
+  ASSIGN_OR_RETURN(FleetEntry f, FleetFromJson(j, "fleet"));
+  RETURN_IF_ERROR(ValidateFleet(f, "fleet"));
+  return f;
+}
+
+StatusOr<std::string> SerializeFleetEntry(const FleetEntry& fleet) {
+  RETURN_IF_ERROR(ValidateFleet(fleet, "fleet"));
+  return internal::Dump(FleetToJson(fleet));
+}
+
 StatusOr<FleetEntry> FindFleet(const Payload& payload, ByteSpan opaque_public_key, FleetUse use) {
   for (const FleetEntry& f : payload.fleets) {
     if (opaque_public_key.size() != f.opaque_public_key.size() ||

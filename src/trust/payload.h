@@ -84,6 +84,12 @@ StatusOr<Payload> ParsePayload(ByteSpan json);
 // Validates every field (same rules as ParsePayload) before serializing.
 StatusOr<std::string> SerializePayload(const Payload& payload);
 
+// One fleet object on its own (a `--fleet FILE` for `keyward bundle create`): the same object and
+// rules as inside a payload, but whitespace and key order are free (it is not signed as such).
+StatusOr<FleetEntry> ParseFleetEntry(ByteSpan json);
+// Canonical compact JSON of one fleet (validated).
+StatusOr<std::string> SerializeFleetEntry(const FleetEntry& fleet);
+
 // Why a client wants a fleet: registering a new account needs an `active` fleet; recovering an
 // existing registration also accepts a `retiring` one (the client re-registers on an active fleet
 // afterwards). A `revoked` fleet is never accepted.

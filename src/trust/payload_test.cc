@@ -42,6 +42,21 @@ TEST(PayloadTest, RoundTripAndCanonicalForm) {
   EXPECT_EQ(*back, p);
 }
 
+TEST(PayloadTest, FleetFiles) {
+  FleetEntry f = TestFleet("eu-1");
+  auto json = SerializeFleetEntry(f);
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(*ParseFleetEntry(AsBytes(*json)), f);
+  // Human-edited whitespace is fine in a fleet file; unknown keys are not.
+  std::string pretty = *json;
+  pretty.insert(1, "\n  ");
+  pretty += "\n";
+  EXPECT_TRUE(ParseFleetEntry(AsBytes(pretty)).ok());
+  std::string extra = *json;
+  extra.insert(1, "\"x\":1,");
+  EXPECT_FALSE(ParseFleetEntry(AsBytes(extra)).ok());
+}
+
 TEST(PayloadTest, RejectsMalformedPayloads) {
   TrustWorld w;
   std::string json = *SerializePayload(w.MakePayload(1));

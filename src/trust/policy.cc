@@ -61,6 +61,9 @@ std::string FormatDuration(UnixSeconds s) {
 // for log, witness, group and quorum).
 StatusOr<TrustPolicy> TrustPolicy::Parse(std::string_view text) {
   if (text.size() > kMaxPolicyBytes) return ResourceExhausted("trust policy larger than 1 MiB");
+  if (!internal::IsValidUtf8(text)) {
+    return InvalidArgument("trust policy is not valid UTF-8; save it as UTF-8 text");
+  }
   TrustPolicy p;
   p.text_ = std::string(text);
   auto lp = std::make_shared<tlog::Policy>();

@@ -83,6 +83,7 @@ TEST(TrustPolicyTest, RejectsBadPoliciesWithLineNumbers) {
       {"namespace ns\n" + a + w.LogLines(), "bundle-quorum"},
       {"namespace ns\nsigner x " + std::string("notakey") + "\n", "line 2"},
       {"namespace ns\n" + a + "bundle-quorum nobody\n", "line 3"},
+      {"namespace ns\n# caf\xe9\n", "UTF-8"},
   };
   for (const Case& c : cases) {
     auto p = TrustPolicy::Parse(c.text);

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "support/vectors.h"
+#include "trust/adopt.h"
+
 #include "trust/delivered.h"
 #include "trust/trust_fixture.h"
 
@@ -161,6 +166,47 @@ TEST_F(RotationTest, PayloadRoundTripAndPayloadType) {
   auto t = DeliveredPayloadType(AsBytes(Update(1, {"org-a"})));
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, kPolicyPayloadType);
+}
+
+}  // namespace
+}  // namespace keyward::trust
+
+
+namespace keyward::trust {
+namespace {
+
+TEST(AdoptTest, DispatchesVerifiesAndPersists) {
+  TrustWorld w;
+  TrustPolicy configured = w.Policy();
+  keyward::testing::TempDir dir;
+  auto path = dir.path() / "state.json";
+  auto a = AdoptDelivered(configured, AsBytes(w.Deliver(w.Signed(w.MakePayload(1)))), path, kNow);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(a->ok()) << a->rejection().ToString();
+  ASSERT_TRUE((*a)->bundle.has_value());
+  EXPECT_EQ((*a)->bundle->epoch, 1u);
+  EXPECT_EQ(LoadState(path)->namespaces.begin()->second.epoch, 1u);
+  // A rotation through the same entry point, then a bundle under the new policy.
+  auto next = TrustPolicy::Parse(RotatedPolicyText(w));
+  ASSERT_TRUE(next.ok());
+  auto e = CreatePolicyUpdate(*next, 1, kNow);
+  for (const char* n : {"org-a", "org-b", "org-c"}) ASSERT_TRUE(AddSignature(*e, w.signer(n)).ok());
+  auto u = AdoptDelivered(configured, AsBytes(w.Deliver(*e)), path, kNow);
+  ASSERT_TRUE(u.ok() && u->ok());
+  EXPECT_EQ((*u)->policy_version, 1u);
+  EXPECT_EQ(LoadState(path)->policy->version, 1u);
+  auto b = AdoptDelivered(configured, AsBytes(w.Deliver(w.Signed(w.MakePayload(2)))), path, kNow);
+  ASSERT_TRUE(b.ok());
+  ASSERT_FALSE(b->ok());
+  EXPECT_EQ(b->rejection().code, Rejection::kSingleOrganisation);
+  EXPECT_EQ(LoadState(path)->namespaces.begin()->second.epoch, 1u);
+  auto c = AdoptDelivered(configured, AsBytes(w.Deliver(w.Signed(w.MakePayload(2), {"org-a", "org-c"}))),
+                          path, kNow);
+  ASSERT_TRUE(c.ok() && c->ok());
+  EXPECT_EQ(LoadState(path)->namespaces.begin()->second.epoch, 2u);
+  // A corrupt state file is a local error, not a verdict.
+  { std::ofstream(path) << "{"; }
+  EXPECT_FALSE(AdoptDelivered(configured, AsBytes("x"), path, kNow).ok());
 }
 
 }  // namespace
