@@ -20,7 +20,7 @@ namespace keyward::log {
 
 struct DurableWriteOptions {
   bool sync_dir = true;   // false: the caller fsyncs the parent directory later (batched)
-  bool sync_file = true;  // false: the caller makes the data durable later (syncfs; see TileStorage)
+  bool sync_file = true;  // false: the caller makes the data durable later (TileStorage::Flush fsyncs the tiles)
   int mode = 0644;
 };
 

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,7 @@
 
 namespace httplib {
 class Server;
+class Client;
 }  // namespace httplib
 
 namespace keyward::log {
@@ -44,6 +46,24 @@ StatusOr<HttpResult> HttpGet(const std::string& url, const HttpOptions& options 
 StatusOr<HttpResult> HttpPost(const std::string& url, std::string_view body,
                               std::string_view content_type, const HttpOptions& options = {},
                               std::string_view bearer_token = "");
+
+// A keep-alive HTTP client for one base URL ("http://host:port[/prefix]"): requests reuse one TCP
+// connection (TCP_NODELAY), reconnecting when the server closed it. Not thread-safe: one user at a
+// time (the log's witness collector keeps one per witness). Never throws.
+class HttpConnection {
+ public:
+  static StatusOr<std::unique_ptr<HttpConnection>> Open(const std::string& base_url, const HttpOptions& options = {});
+  ~HttpConnection();
+  // POST base_url + path.
+  StatusOr<HttpResult> Post(const std::string& path, std::string_view body, std::string_view content_type);
+
+ private:
+  HttpConnection() = default;
+  std::unique_ptr<httplib::Client> client_;
+  std::string base_url_;
+  std::string prefix_;
+  HttpOptions options_;
+};
 
 // Binds `server` to host:port (port 0: an ephemeral port) and returns the bound port, or -1.
 // Debian's compiled cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is baked

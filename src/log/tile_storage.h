@@ -12,7 +12,8 @@
 // it; only then are the batch's entry bundles and hash tiles written (temp + rename, no fsync) and
 // the checkpoint served. So an acknowledged entry and every checkpoint ever served are in the WAL,
 // and the tiles they reference can always be regenerated from it. Flush() (about once a second and
-// at shutdown) makes the tiles themselves durable (syncfs), then writes DIR/checkpoint (temp +
+// at shutdown) makes the tiles themselves durable (fsync of each tile the new DIR/checkpoint adds,
+// and of their directories), then writes DIR/checkpoint (temp +
 // fsync + rename + fsync DIR) LAST, then empties the WAL. So DIR/checkpoint — what a static server
 // publishes — never references a tile that is not on disk. Every file appears by atomic rename:
 // no reader ever sees a torn tile.
@@ -116,6 +117,7 @@ class TileStorage {
   Status WriteHashTiles(uint64_t old_size, uint64_t new_size);
   Status WriteEntryBundles(uint64_t old_size, std::span<const Bytes> entries);
   Status WriteTiles(uint64_t old_size, std::span<const Bytes> entries);
+  Status SyncPublishedTiles();
   void AddRecordHash(const tlog::Hash& leaf_hash);
 
   std::filesystem::path dir_;

@@ -13,7 +13,12 @@ namespace keyward::log {
 
 WitnessCollector::WitnessCollector(tlog::Policy policy, uint64_t initial_size,
                                    std::chrono::milliseconds timeout)
-    : policy_(std::move(policy)), timeout_(timeout), known_size_(policy_.witnesses().size(), initial_size) {}
+    : policy_(std::move(policy)),
+      timeout_(timeout),
+      known_size_(policy_.witnesses().size(), initial_size),
+      connections_(policy_.witnesses().size()) {}
+
+WitnessCollector::~WitnessCollector() = default;
 
 WitnessCollector::Answer WitnessCollector::AskOne(size_t w, const std::string& note, std::string_view body,
                                                   uint64_t size, const ProofFn& proof) {
@@ -34,9 +39,18 @@ WitnessCollector::Answer WitnessCollector::AskOne(size_t w, const std::string& n
     req.old_size = old_size;
     req.proof = std::move(*p);
     req.checkpoint = note;
-    auto res = HttpPost(*witness.url + "/add-checkpoint", tlog::FormatAddCheckpointRequest(req),
-                        "text/plain; charset=utf-8", opts);
+    if (!connections_[w]) {
+      auto c = HttpConnection::Open(*witness.url, opts);
+      if (!c.ok()) {
+        a.error = c.status().message();
+        return a;
+      }
+      connections_[w] = std::move(*c);
+    }
+    auto res = connections_[w]->Post("/add-checkpoint", tlog::FormatAddCheckpointRequest(req),
+                                     "text/plain; charset=utf-8");
     if (!res.ok()) {
+      connections_[w].reset();  // reconnect next time
       a.error = res.status().message();
       return a;
     }

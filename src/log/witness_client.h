@@ -16,11 +16,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
+#include "log/http_util.h"
 #include "tlog/merkle.h"
 #include "tlog/note.h"
 #include "tlog/policy.h"
@@ -32,6 +34,7 @@ class WitnessCollector {
   using ProofFn = std::function<StatusOr<std::vector<tlog::Hash>>(uint64_t old_size, uint64_t new_size)>;
   WitnessCollector(tlog::Policy policy, uint64_t initial_size,
                    std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  ~WitnessCollector();
 
   // `note` is the log-signed checkpoint for `size` records with body `body`. Returns the
   // cosignature lines ("— name base64\n"...) to append to the note; FailedPrecondition if the
@@ -54,6 +57,8 @@ class WitnessCollector {
   tlog::Policy policy_;
   std::chrono::milliseconds timeout_;
   std::vector<uint64_t> known_size_;  // per policy witness; written only by Collect's caller thread
+  // Per policy witness: a keep-alive connection, used by at most one of Collect's threads at a time.
+  std::vector<std::unique_ptr<HttpConnection>> connections_;
 };
 
 }  // namespace keyward::log
