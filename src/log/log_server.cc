@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/secret.h"
+#include "metrics/metrics_server.h"
 #include "log/durable_file.h"
 #include "log/http_util.h"
 #include "tlog/checkpoint.h"
@@ -31,7 +32,41 @@ int HttpStatusFor(const Status& st) {
   }
 }
 
+// Reads the sequencer's counters at scrape time (they live under its mutex).
+class LogCollector : public prometheus::Collectable {
+ public:
+  LogCollector(const Sequencer* sequencer, const std::atomic<uint64_t>* http_errors,
+               const std::atomic<uint64_t>* unauthorized)
+      : sequencer_(sequencer), http_errors_(http_errors), unauthorized_(unauthorized) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    SequencerStats s = sequencer_->stats();
+    auto d = [](uint64_t v) { return static_cast<double>(v); };
+    return {
+        metrics::CounterFamily("keyward_log_entries_total", "New entries integrated into the log", d(s.adds)),
+        metrics::CounterFamily("keyward_log_duplicates_total", "Adds deduplicated to an existing entry",
+                               d(s.duplicates)),
+        metrics::CounterFamily("keyward_log_batches_total", "Integration batches", d(s.batches)),
+        metrics::CounterFamily("keyward_log_checkpoints_total", "Checkpoints published", d(s.checkpoints)),
+        metrics::CounterFamily("keyward_log_publish_failures_total",
+                               "Batches whose checkpoint could not be published (witness quorum, disk)",
+                               d(s.publish_failures)),
+        metrics::CounterFamily("keyward_log_unauthorized_total", "POST /add refused for a missing or wrong token",
+                               d(unauthorized_->load())),
+        metrics::CounterFamily("keyward_log_http_errors_total", "HTTP handlers that failed internally",
+                               d(http_errors_->load())),
+        metrics::GaugeFamily("keyward_log_tree_size", "Size of the latest published checkpoint", d(s.tree_size)),
+    };
+  }
+
+ private:
+  const Sequencer* sequencer_;
+  const std::atomic<uint64_t>* http_errors_;
+  const std::atomic<uint64_t>* unauthorized_;
+};
+
 }  // namespace
+
+int LogServer::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
 StatusOr<std::vector<std::string>> ReadTokenFile(const std::filesystem::path& path) {
   ASSIGN_OR_RETURN(std::string text, ReadFileText(path, 1 << 20));
@@ -97,17 +132,23 @@ StatusOr<std::unique_ptr<LogServer>> LogServer::Start(LogServerOptions options) 
   if (s->port_ <= 0) {
     return Unavailable("cannot listen on " + s->options_.listen + "; is the port in use?");
   }
-  spdlog::info("event=log_started origin={} dir={} size={} port={}", s->options_.origin,
-               s->options_.dir.string(), s->storage_->published_size(), s->port_);
+  if (!s->options_.metrics_listen.empty()) {
+    auto collector = std::make_shared<LogCollector>(s->sequencer_.get(), &s->http_errors_, &s->unauthorized_);
+    ASSIGN_OR_RETURN(s->metrics_, metrics::MetricsServer::Start(s->options_.metrics_listen, {collector}));
+  }
+  spdlog::info("event=log_started origin={} dir={} size={} port={} metrics_port={}", s->options_.origin,
+               s->options_.dir.string(), s->storage_->published_size(), s->port_, s->metrics_port());
   return s;
 }
 
 LogServer::~LogServer() {
   Shutdown();
   if (sequencer_) sequencer_->Stop();
+  metrics_.reset();  // its collector reads the sequencer
 }
 
 void LogServer::Serve() {
+  if (metrics_) metrics_->SetReady(true);
   try {
     http_->listen_after_bind();
   } catch (const std::exception& e) {
@@ -118,6 +159,7 @@ void LogServer::Serve() {
 }
 
 void LogServer::Shutdown() {
+  if (metrics_) metrics_->SetReady(false);
   if (http_) http_->stop();
 }
 
@@ -152,6 +194,7 @@ void LogServer::Route() {
   });
   http_->Post("/add", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Authorized(req.get_header_value("Authorization"))) {
+      unauthorized_++;
       res.set_header("WWW-Authenticate", "Bearer");
       return Error(res, 401, "missing or wrong bearer token; send Authorization: Bearer <token from the log's token file>");
     }
@@ -166,19 +209,6 @@ void LogServer::Route() {
     if (!out.ok()) return Error(res, HttpStatusFor(out.status()), out.status().message());
     res.set_header("X-Keyward-Index", std::to_string(out->index));
     res.set_content(out->proof, "text/plain; charset=utf-8");
-  });
-  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    SequencerStats s = sequencer_->stats();
-    std::string body =
-        "# TYPE keyward_log_entries_total counter\nkeyward_log_entries_total " + std::to_string(s.adds) +
-        "\n# TYPE keyward_log_duplicates_total counter\nkeyward_log_duplicates_total " +
-        std::to_string(s.duplicates) + "\n# TYPE keyward_log_batches_total counter\nkeyward_log_batches_total " +
-        std::to_string(s.batches) + "\n# TYPE keyward_log_checkpoints_total counter\nkeyward_log_checkpoints_total " +
-        std::to_string(s.checkpoints) +
-        "\n# TYPE keyward_log_publish_failures_total counter\nkeyward_log_publish_failures_total " +
-        std::to_string(s.publish_failures) + "\n# TYPE keyward_log_tree_size gauge\nkeyward_log_tree_size " +
-        std::to_string(s.tree_size) + "\n";
-    res.set_content(body, "text/plain; version=0.0.4");
   });
 }
 

@@ -7,7 +7,10 @@
 //                                         → 200 C2SP tlog-proof under the next checkpoint;
 //                                           401 missing/wrong token, 413 too large, 503 overloaded
 //                                           or not publishable yet (retry), 400 malformed
-//   GET  /metrics                         Prometheus text format counters
+//
+// Metrics are NOT on this port: with `metrics_listen` set, a separate listener (metrics::
+// MetricsServer) serves /metrics (prometheus-cpp text format), /healthz and /readyz (ready while
+// the HTTP server accepts adds; 503 before and while draining). Metric names: docs/log.md.
 //
 // Untrusted input: request paths are parsed with tlog::ParseTilePath (canonical form only, so no
 // path traversal) and bodies are bounded before they are read (cpp-httplib's payload limit).
@@ -32,6 +35,9 @@
 namespace httplib {
 class Server;
 }
+namespace keyward::metrics {
+class MetricsServer;
+}
 
 namespace keyward::log {
 
@@ -43,6 +49,7 @@ struct LogServerOptions {
   std::optional<tlog::Policy> witness_policy;           // collect cosignatures before publishing
   std::string listen = "127.0.0.1:0";
   int threads = 128;                                    // HTTP worker threads (≥ concurrent submitters)
+  std::string metrics_listen;                           // "HOST:PORT" of /metrics,/healthz,/readyz; "" = none
   SequencerOptions sequencer;
 };
 
@@ -53,6 +60,8 @@ class LogServer {
   ~LogServer();
 
   int port() const { return port_; }
+  // Port of the metrics listener (0 if none).
+  int metrics_port() const;
   // Serves until Shutdown(); then drains the sequencer.
   void Serve();
   void Shutdown();
@@ -71,8 +80,10 @@ class LogServer {
   std::unique_ptr<TileStorage> storage_;
   std::unique_ptr<Sequencer> sequencer_;
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<metrics::MetricsServer> metrics_;
   int port_ = 0;
   std::atomic<uint64_t> http_errors_{0};
+  std::atomic<uint64_t> unauthorized_{0};
 };
 
 // Reads a token file: one token per line, blank lines and lines starting with '#' ignored.

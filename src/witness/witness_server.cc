@@ -6,11 +6,34 @@
 #include <spdlog/spdlog.h>
 
 #include "log/http_util.h"
+#include "metrics/metrics_server.h"
 
 namespace keyward::witness {
+namespace {
+
+class WitnessMetrics : public prometheus::Collectable {
+ public:
+  WitnessMetrics(const std::atomic<uint64_t>* requests, const std::atomic<uint64_t>* cosigned)
+      : requests_(requests), cosigned_(cosigned) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    return {metrics::CounterFamily("keyward_witness_requests_total", "add-checkpoint requests",
+                                   static_cast<double>(requests_->load())),
+            metrics::CounterFamily("keyward_witness_cosigned_total", "Checkpoints cosigned",
+                                   static_cast<double>(cosigned_->load()))};
+  }
+
+ private:
+  const std::atomic<uint64_t>* requests_;
+  const std::atomic<uint64_t>* cosigned_;
+};
+
+}  // namespace
+
+int WitnessServer::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
 StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(std::unique_ptr<Witness> witness,
-                                                              const std::string& listen, int threads) {
+                                                              const std::string& listen, int threads,
+                                                              const std::string& metrics_listen) {
   std::string host;
   int port = 0;
   RETURN_IF_ERROR(log::ParseListenAddress(listen, &host, &port));
@@ -31,19 +54,16 @@ StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(std::unique_ptr<Wi
     res.status = r.status;
     res.set_content(r.body, r.content_type);
   });
-  s->http_->Get("/metrics", [self](const httplib::Request&, httplib::Response& res) {
-    res.set_content("# TYPE keyward_witness_requests_total counter\nkeyward_witness_requests_total " +
-                        std::to_string(self->requests_.load()) +
-                        "\n# TYPE keyward_witness_cosigned_total counter\nkeyward_witness_cosigned_total " +
-                        std::to_string(self->cosigned_.load()) + "\n",
-                    "text/plain; version=0.0.4");
-  });
   try {
     s->port_ = log::BindWithBacklog(*s->http_, host, port);
   } catch (const std::exception& e) {
     return Unavailable("binding " + listen + ": " + e.what());
   }
   if (s->port_ <= 0) return Unavailable("cannot listen on " + listen + "; is the port in use?");
+  if (!metrics_listen.empty()) {
+    ASSIGN_OR_RETURN(s->metrics_, metrics::MetricsServer::Start(
+                                      metrics_listen, {std::make_shared<WitnessMetrics>(&s->requests_, &s->cosigned_)}));
+  }
   spdlog::info("event=witness_started port={} vkey={}", s->port_, s->witness_->verifier_key());
   return s;
 }
@@ -51,6 +71,7 @@ StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(std::unique_ptr<Wi
 WitnessServer::~WitnessServer() { Shutdown(); }
 
 void WitnessServer::Serve() {
+  if (metrics_) metrics_->SetReady(true);
   try {
     http_->listen_after_bind();
   } catch (const std::exception& e) {
@@ -59,6 +80,7 @@ void WitnessServer::Serve() {
 }
 
 void WitnessServer::Shutdown() {
+  if (metrics_) metrics_->SetReady(false);
   if (http_) http_->stop();
 }
 

@@ -42,6 +42,7 @@ Daemon StartDaemon(std::vector<std::string> args) {
   if (j.is_discarded()) return d;
   d.url = "http://" + j.value("listen", std::string());
   d.vkey = j.value("vkey", std::string());
+  if (j.contains("metrics")) d.metrics_url = "http://" + j.value("metrics", std::string());
   return d;
 }
 

@@ -20,6 +20,7 @@ std::string KeygenCli(const std::string& name, const std::filesystem::path& out,
 struct Daemon {
   std::unique_ptr<Subprocess> proc;
   std::string url;  // http://127.0.0.1:PORT
+  std::string metrics_url;  // http://127.0.0.1:PORT of --metrics-listen ("" if not started with it)
   std::string vkey;
 };
 // Starts a daemon with `args` (after the binary) plus --listen 127.0.0.1:0 and waits for READY.

@@ -46,8 +46,11 @@ class LogDaemonTest : public ::testing::Test {
 };
 
 TEST_F(LogDaemonTest, HttpApiAuthLimitsDedupAndTiles) {
-  auto d = StartDaemon(ServeArgs());
+  auto args = ServeArgs();
+  args.insert(args.end(), {"--metrics-listen", "127.0.0.1:0"});
+  auto d = StartDaemon(args);
   ASSERT_FALSE(d.url.empty());
+  ASSERT_FALSE(d.metrics_url.empty());
   EXPECT_EQ(d.vkey, vkey_);
   EXPECT_EQ(AddEntry(d.url, "x", "").status, 401);
   EXPECT_EQ(AddEntry(d.url, "x", "wrong").status, 401);
@@ -80,9 +83,21 @@ TEST_F(LogDaemonTest, HttpApiAuthLimitsDedupAndTiles) {
   auto entries = tlog::ParseEntryBundle(AsBytes(bundle->body), 3);
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ((*entries)[1], ToBytes("world"));
-  auto metrics = log::HttpGet(d.url + "/metrics");
+  auto metrics = log::HttpGet(d.metrics_url + "/metrics");
   ASSERT_TRUE(metrics.ok());
   EXPECT_NE(metrics->body.find("keyward_log_tree_size 3"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("# TYPE keyward_log_entries_total counter"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("keyward_log_unauthorized_total 2"), std::string::npos) << metrics->body;
+  auto ready = log::HttpGet(d.metrics_url + "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 200);
+  auto health = log::HttpGet(d.metrics_url + "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  // Metrics live only on the metrics listener, not on the public log port.
+  auto public_metrics = log::HttpGet(d.url + "/metrics");
+  ASSERT_TRUE(public_metrics.ok());
+  EXPECT_EQ(public_metrics->status, 404);
 }
 
 struct Acked {

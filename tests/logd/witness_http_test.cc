@@ -51,8 +51,11 @@ TEST(WitnessDaemon, SpecStatusCodesAndRestart) {
   std::string wvkey = KeygenCli("witness.example/w", dir.path() / "w.key", /*witness=*/true);
   std::vector<std::string> args = {"witness", "serve", "--key", (dir.path() / "w.key").string(), "--state-dir",
                                    (dir.path() / "state").string(), "--log", mlog.signer->VerifierKeyString()};
-  auto w = StartDaemon(args);
+  auto first_args = args;
+  first_args.insert(first_args.end(), {"--metrics-listen", "127.0.0.1:0"});
+  auto w = StartDaemon(first_args);
   ASSERT_FALSE(w.url.empty());
+  ASSERT_FALSE(w.metrics_url.empty());
   EXPECT_EQ(w.vkey, wvkey);
   auto verifier = tlog::CosignatureVerifier::FromVerifierKey(wvkey);
   ASSERT_TRUE(verifier.ok());
@@ -79,6 +82,12 @@ TEST(WitnessDaemon, SpecStatusCodesAndRestart) {
   auto big = log::HttpPost(w.url + "/add-checkpoint", std::string((1 << 20) + 10, 'a'), "text/plain");
   ASSERT_TRUE(big.ok());
   EXPECT_EQ(big->status, 413);
+  auto metrics = log::HttpGet(w.metrics_url + "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("keyward_witness_cosigned_total 1"), std::string::npos) << metrics->body;
+  auto ready = log::HttpGet(w.metrics_url + "/readyz");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->status, 200);
 
   // Restart: the witness still knows size 100.
   ASSERT_TRUE(w.proc->Signal(SIGTERM).ok());

@@ -20,7 +20,7 @@ namespace keyward::cli {
 namespace {
 
 struct ServeArgs {
-  std::string dir, origin, key, listen = "127.0.0.1:8080", token_file, witnesses;
+  std::string dir, origin, key, listen = "127.0.0.1:8080", token_file, witnesses, metrics_listen;
   int threads = 128;
   size_t max_batch = 8192;
   int batch_delay_ms = 0;
@@ -53,6 +53,7 @@ int RunServe(const ServeArgs& a) {
   o.origin = origin;
   o.key = key->signer;
   o.listen = a.listen;
+  o.metrics_listen = a.metrics_listen;
   o.threads = a.threads;
   o.sequencer.max_batch = a.max_batch;
   o.sequencer.batch_delay = std::chrono::milliseconds(a.batch_delay_ms);
@@ -88,8 +89,12 @@ int RunServe(const ServeArgs& a) {
     live = nullptr;
     return 0;
   }
+  std::string metrics;
+  if ((*server)->metrics_port() > 0) {
+    metrics = ",\"metrics\":\"127.0.0.1:" + std::to_string((*server)->metrics_port()) + "\"";
+  }
   log::PrintReady("{\"listen\":\"127.0.0.1:" + std::to_string((*server)->port()) + "\",\"vkey\":\"" +
-                  (*server)->verifier_key() + "\"}");
+                  (*server)->verifier_key() + "\"" + metrics + "}");
   (*server)->Serve();
   live = nullptr;
   return 0;
@@ -159,6 +164,9 @@ void RegisterLogCommand(CLI::App& app) {
   serve->add_option("--witnesses", s->witnesses,
                     "tlog-policy file naming witnesses (with URLs) and the quorum; checkpoints are published only "
                     "once the quorum cosigned");
+  serve->add_option("--metrics-listen", s->metrics_listen,
+                    "HOST:PORT for a separate listener serving /metrics (Prometheus), /healthz and /readyz "
+                    "(port 0 = ephemeral, reported in READY as \"metrics\"); default: none");
   serve->add_option("--threads", s->threads, "HTTP worker threads (at least the number of concurrent submitters)")
       ->capture_default_str()->check(CLI::Range(4, 4096));
   serve->add_option("--max-batch", s->max_batch, "Maximum entries integrated per checkpoint")

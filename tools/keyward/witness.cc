@@ -15,7 +15,7 @@ namespace keyward::cli {
 namespace {
 
 struct WitnessArgs {
-  std::string key, listen = "127.0.0.1:8081", state_dir;
+  std::string key, listen = "127.0.0.1:8081", state_dir, metrics_listen;
   std::vector<std::string> logs;
 };
 
@@ -39,14 +39,19 @@ int RunWitness(const WitnessArgs& a) {
     if (auto* l = live.load()) l->Shutdown();
   });
   std::string vkey = (*w)->verifier_key();
-  auto server = witness::WitnessServer::Start(std::move(*w), a.listen);
+  auto server = witness::WitnessServer::Start(std::move(*w), a.listen, 16, a.metrics_listen);
   if (!server.ok()) {
     std::fprintf(stderr, "witness serve: %s\n", server.status().ToString().c_str());
     return 1;
   }
   live = server->get();
   if (!stop) {
-    log::PrintReady("{\"listen\":\"127.0.0.1:" + std::to_string((*server)->port()) + "\",\"vkey\":\"" + vkey + "\"}");
+    std::string metrics;
+    if ((*server)->metrics_port() > 0) {
+      metrics = ",\"metrics\":\"127.0.0.1:" + std::to_string((*server)->metrics_port()) + "\"";
+    }
+    log::PrintReady("{\"listen\":\"127.0.0.1:" + std::to_string((*server)->port()) + "\",\"vkey\":\"" + vkey +
+                    "\"" + metrics + "}");
     (*server)->Serve();
   }
   live = nullptr;
@@ -70,6 +75,9 @@ void RegisterWitnessCommand(CLI::App& app) {
   serve->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0 = ephemeral)")->capture_default_str();
   serve->add_option("--state-dir", a->state_dir, "Directory for the per-log cosigned state (created if missing)")
       ->required();
+  serve->add_option("--metrics-listen", a->metrics_listen,
+                    "HOST:PORT for a separate listener serving /metrics (Prometheus), /healthz and /readyz "
+                    "(port 0 = ephemeral, reported in READY as \"metrics\"); default: none");
   serve->add_option("--log", a->logs, "Verifier key (vkey) of a log to witness; repeat for several logs")->required();
   serve->callback([a] { ExitCode() = RunWitness(*a); });
 }
