@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "logd/daemons.h"
+#include "pkcs11/dev_token.h"
 #include "support/subprocess.h"
 #include "support/vectors.h"
 #include "tlog/checkpoint.h"
@@ -132,6 +133,36 @@ TEST(GoInterop, GoVerifiesARunningLogAndUsesOurKeys) {
   // A wrong key is rejected by Go.
   std::string other = KeygenCli("interop.keyward.example/log", dir.path() / "other.key");
   RunDriver({"check-log", "-url", log.url, "-vkey", other}, /*expect_ok=*/false);
+}
+
+// The log key inside a real SoftHSM2 token (keygen --token-label): Go verifies the checkpoints it
+// signed with CKM_EDDSA and checks inclusion and tiles.
+TEST(GoInterop, GoVerifiesALogSigningInAPkcs11Token) {
+  TempDir dir;
+  Status s = pkcs11::EnsureSoftHsmDevToken(dir.path() / "hsm", "go-token",
+                                           crypto::SecretBytes(AsBytes(std::string_view("so-pin-3"))),
+                                           crypto::SecretBytes(AsBytes(std::string_view("user-pin-3"))));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ::setenv("KW_GO_TEST_PIN", "user-pin-3", 1);
+  SubprocessOptions o;
+  o.argv = {KeywardBinary(), "keygen", "--name", "hsm.interop.keyward.example/log", "--out",
+            (dir.path() / "log.ref").string(), "--token-label", "go-token", "--pin-env", "KW_GO_TEST_PIN"};
+  o.pipe_stdin = false;
+  auto p = Subprocess::Start(o);
+  ASSERT_TRUE(p.ok());
+  auto vkey = (*p)->ReadLine(std::chrono::seconds(60));
+  ASSERT_TRUE(vkey.ok());
+  {
+    std::ofstream(dir.path() / "tokens") << "tok\n";
+  }
+  auto log = StartDaemon({"log", "serve", "--dir", (dir.path() / "log").string(), "--key",
+                          (dir.path() / "log.ref").string(), "--token-file", (dir.path() / "tokens").string()});
+  ASSERT_FALSE(log.url.empty());
+  EXPECT_EQ(log.vkey, *vkey);
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(AddEntry(log.url, "hsm " + std::to_string(i), "tok").status, 200);
+  auto out = RunDriver({"check-log", "-url", log.url, "-vkey", *vkey, "-samples", "10"});
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back(), "OK size=40 samples=10 consistent_from=none");
 }
 
 }  // namespace
