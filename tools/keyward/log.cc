@@ -157,7 +157,7 @@ void RegisterLogCommand(CLI::App& app) {
       "Prints `READY {\"listen\":...}` on stdout when listening; logs to stderr; SIGTERM/SIGINT publish the\n"
       "in-flight batch and exit 0. Exit 1 on bad options or if the directory cannot be recovered.");
   serve->add_option("--dir", s->dir, "Log directory (tiles, entry bundles, checkpoint); created if missing")->required();
-  serve->add_option("--key", s->key, "Log signing key file from `keyward keygen --name ORIGIN`")->required();
+  serve->add_option("--key", s->key, "Log signing key file from `keyward keygen --name ORIGIN` (a key, or a keyward-pkcs11-key/v1 reference to a key in a PKCS#11 token)")->required();
   serve->add_option("--origin", s->origin, "Log origin (checkpoint first line); defaults to, and must equal, the key name");
   serve->add_option("--listen", s->listen, "HOST:PORT to listen on (port 0 = ephemeral)")->capture_default_str();
   serve->add_option("--token-file", s->token_file, "File of bearer tokens accepted by POST /add, one per line")->required();

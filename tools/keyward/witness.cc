@@ -71,7 +71,7 @@ void RegisterWitnessCommand(CLI::App& app) {
       "the last cosigned size, persist the new size atomically, then cosign (tlog-cosignature, type 0x04).\n"
       "Prints `READY {\"listen\":...,\"vkey\":...}` on stdout; logs to stderr; SIGTERM/SIGINT exit 0.\n"
       "Exit 1 on bad options or unreadable state.");
-  serve->add_option("--key", a->key, "Witness signing key file from `keyward keygen --witness --name NAME`")->required();
+  serve->add_option("--key", a->key, "Witness signing key file from `keyward keygen --witness --name NAME` (a key, or a keyward-pkcs11-key/v1 token reference)")->required();
   serve->add_option("--listen", a->listen, "HOST:PORT to listen on (port 0 = ephemeral)")->capture_default_str();
   serve->add_option("--state-dir", a->state_dir, "Directory for the per-log cosigned state (created if missing)")
       ->required();
