@@ -7,6 +7,15 @@
 #include <sstream>
 
 namespace keyward::node {
+namespace {
+
+const prometheus::Histogram::BucketBoundaries& DurationBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5};
+  return kBuckets;
+}
+
+}  // namespace
 
 NodeMetrics::NodeMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
   requests_ = &prometheus::BuildCounter()
@@ -40,9 +49,24 @@ NodeMetrics::NodeMetrics() : registry_(std::make_shared<prometheus::Registry>())
 
 void NodeMetrics::ObserveCall(const std::string& method, const std::string& code, double seconds) {
   requests_->Add({{"method", method}, {"code", code}}).Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5};
-  durations_->Add({{"method", method}}, kBuckets).Observe(seconds);
+  durations_->Add({{"method", method}}, DurationBuckets()).Observe(seconds);
+}
+
+void NodeMetrics::ObserveCall(const char* method, const char* code, double seconds) {
+  CallMetrics m;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find({method, code});
+    if (it == cache_.end()) {
+      it = cache_.emplace(std::make_pair(method, code),
+                          CallMetrics{&requests_->Add({{"method", method}, {"code", code}}),
+                                      &durations_->Add({{"method", method}}, DurationBuckets())})
+               .first;
+    }
+    m = it->second;
+  }
+  m.requests->Increment();
+  m.duration->Observe(seconds);
 }
 
 void NodeMetrics::ObserveOutcome(const std::string& outcome) {

@@ -18,6 +18,8 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,6 +41,9 @@ class NodeMetrics {
  public:
   NodeMetrics();
   void ObserveCall(const std::string& method, const std::string& code, double seconds);
+  // The hot-path form: `method` and `code` must be string literals (static storage); the metric
+  // objects are found by the literals' addresses instead of by building and hashing label maps.
+  void ObserveCall(const char* method, const char* code, double seconds);
   void ObserveOutcome(const std::string& outcome);
   void RateLimited() { rate_limited_->Increment(); }
   void CredentialRejected() { credential_rejections_->Increment(); }
@@ -46,6 +51,13 @@ class NodeMetrics {
   std::string Render() const;
 
  private:
+  struct CallMetrics {
+    prometheus::Counter* requests;
+    prometheus::Histogram* duration;
+  };
+  std::mutex cache_mu_;
+  std::map<std::pair<const char*, const char*>, CallMetrics> cache_;  // guarded by cache_mu_
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* durations_;
