@@ -63,8 +63,17 @@ grpc::Status FleetVaultService::Serve(const char* method, grpc::ServerContext* c
   auto start = Clock::now();
   grpc::Status g;
   std::shared_ptr<FleetRuntime> rt = state_->runtime();
-  Status auth = app_key_->Verify(Span(req->account().user_id()), Span(req->account().credential()),
-                                 NowUnixSeconds());
+  // Credential scopes as in VaultService: only an ACCOUNT_AUTHORITY credential carries the account
+  // authority (replace or delete an active record without a session proof).
+  const v1::Account& account = req->account();
+  const CredentialScope scope = account.scope() == v1::CREDENTIAL_SCOPE_ACCOUNT_AUTHORITY
+                                    ? CredentialScope::kAccountAuthority
+                                    : CredentialScope::kUser;
+  Status auth = account.scope() != v1::CREDENTIAL_SCOPE_USER && scope == CredentialScope::kUser
+                    ? PermissionDenied("account credential rejected: unknown scope " + std::to_string(account.scope()))
+                    : app_key_->Verify(Span(account.user_id()), Span(account.credential()), NowUnixSeconds(), scope);
+  const core::Authority authority =
+      scope == CredentialScope::kAccountAuthority ? core::Authority::kAccount : core::Authority::kNone;
   if (!rt) {
     g = grpc::Status(grpc::UNAVAILABLE, "this node is not a fleet member yet; run `keyward fleet init`");
   } else if (!auth.ok()) {
@@ -73,7 +82,7 @@ grpc::Status FleetVaultService::Serve(const char* method, grpc::ServerContext* c
   } else {
     FleetInfo info = rt->replica->info();
     if (info.ready_leader) {
-      g = ToGrpcStatus(exec(*rt, ToBytes(req->account().user_id())));
+      g = ToGrpcStatus(exec(*rt, ToBytes(account.user_id()), authority));
     } else if (ctx->client_metadata().count(kForwardedKey) != 0 || info.leader == raft::kNoNode ||
                info.leader == rt->id) {
       g = grpc::Status(grpc::UNAVAILABLE, "the fleet has no leader right now (election in progress); retry");
@@ -102,7 +111,7 @@ grpc::Status FleetVaultService::Serve(const char* method, grpc::ServerContext* c
 grpc::Status FleetVaultService::RegisterStart(grpc::ServerContext* ctx, const v1::RegisterStartRequest* req,
                                               v1::RegisterStartResponse* resp) {
   return Serve("RegisterStart", ctx, req, resp, &v1::Vault::Stub::RegisterStart,
-               [&](FleetRuntime& rt, Bytes user) -> Status {
+               [&](FleetRuntime& rt, Bytes user, core::Authority /*authority*/) -> Status {
                  std::shared_lock lock(rt.core_mu);
                  ASSIGN_OR_RETURN(core::RegisterStartResult r,
                                   rt.core->RegisterStart(user, Span(req->registration_request())));
@@ -115,7 +124,7 @@ grpc::Status FleetVaultService::RegisterStart(grpc::ServerContext* ctx, const v1
 grpc::Status FleetVaultService::RegisterUpload(grpc::ServerContext* ctx, const v1::RegisterUploadRequest* req,
                                                v1::RegisterUploadResponse* resp) {
   return Serve("RegisterUpload", ctx, req, resp, &v1::Vault::Stub::RegisterUpload,
-               [&](FleetRuntime& rt, Bytes user) -> Status {
+               [&](FleetRuntime& rt, Bytes user, core::Authority authority) -> Status {
                  core::UploadRequest up;
                  up.user_id = user;
                  up.registration_record = ToBytes(req->registration_record());
@@ -125,7 +134,7 @@ grpc::Status FleetVaultService::RegisterUpload(grpc::ServerContext* ctx, const v
                  auto prepared = std::make_shared<core::PreparedUpload>();
                  {
                    std::shared_lock lock(rt.core_mu);
-                   ASSIGN_OR_RETURN(*prepared, rt.core->PrepareUpload(up, core::Authority::kAccount, rng_));
+                   ASSIGN_OR_RETURN(*prepared, rt.core->PrepareUpload(up, authority, rng_));
                  }
                  core::VaultCore* core = rt.core.get();
                  ASSIGN_OR_RETURN(core::UploadResult r,
@@ -142,7 +151,7 @@ grpc::Status FleetVaultService::RegisterUpload(grpc::ServerContext* ctx, const v
 grpc::Status FleetVaultService::RegisterActivate(grpc::ServerContext* ctx, const v1::RegisterActivateRequest* req,
                                                  v1::RegisterActivateResponse* resp) {
   return Serve("RegisterActivate", ctx, req, resp, &v1::Vault::Stub::RegisterActivate,
-               [&](FleetRuntime& rt, Bytes user) -> Status {
+               [&](FleetRuntime& rt, Bytes user, core::Authority /*authority*/) -> Status {
                  core::PreparedActivate prepared;
                  {
                    std::shared_lock lock(rt.core_mu);
@@ -163,7 +172,7 @@ grpc::Status FleetVaultService::RegisterActivate(grpc::ServerContext* ctx, const
 grpc::Status FleetVaultService::RecoverStart(grpc::ServerContext* ctx, const v1::RecoverStartRequest* req,
                                              v1::RecoverStartResponse* resp) {
   return Serve("RecoverStart", ctx, req, resp, &v1::Vault::Stub::RecoverStart,
-               [&](FleetRuntime& rt, Bytes user) -> Status {
+               [&](FleetRuntime& rt, Bytes user, core::Authority /*authority*/) -> Status {
                  if (req->ke1().size() != 96) {
                    return InvalidArgument("ke1 must be 96 bytes (RFC 9807 KE1), got " +
                                           std::to_string(req->ke1().size()));
@@ -194,7 +203,7 @@ grpc::Status FleetVaultService::RecoverStart(grpc::ServerContext* ctx, const v1:
 grpc::Status FleetVaultService::RecoverFinish(grpc::ServerContext* ctx, const v1::RecoverFinishRequest* req,
                                               v1::RecoverFinishResponse* resp) {
   return Serve("RecoverFinish", ctx, req, resp, &v1::Vault::Stub::RecoverFinish,
-               [&](FleetRuntime& rt, Bytes user) -> Status {
+               [&](FleetRuntime& rt, Bytes user, core::Authority /*authority*/) -> Status {
                  auto prepared = std::make_shared<core::PreparedRecoverFinish>();
                  {
                    std::shared_lock lock(rt.core_mu);
@@ -226,7 +235,7 @@ grpc::Status FleetVaultService::RecoverFinish(grpc::ServerContext* ctx, const v1
 
 grpc::Status FleetVaultService::Delete(grpc::ServerContext* ctx, const v1::DeleteRequest* req,
                                        v1::DeleteResponse* resp) {
-  return Serve("Delete", ctx, req, resp, &v1::Vault::Stub::Delete, [&](FleetRuntime& rt, Bytes user) -> Status {
+  return Serve("Delete", ctx, req, resp, &v1::Vault::Stub::Delete, [&](FleetRuntime& rt, Bytes user, core::Authority authority) -> Status {
     core::DeleteRequest d;
     d.user_id = user;
     d.login_state = ToBytes(req->login_state());
@@ -234,7 +243,7 @@ grpc::Status FleetVaultService::Delete(grpc::ServerContext* ctx, const v1::Delet
     auto prepared = std::make_shared<core::PreparedDelete>();
     {
       std::shared_lock lock(rt.core_mu);
-      ASSIGN_OR_RETURN(*prepared, rt.core->PrepareDelete(d, core::Authority::kAccount));
+      ASSIGN_OR_RETURN(*prepared, rt.core->PrepareDelete(d, authority));
     }
     core::VaultCore* core = rt.core.get();
     core::DeleteResult r;
