@@ -1,6 +1,7 @@
 #include "trust/delivered.h"
 
 #include "trust/envelope.h"
+#include "trust/json_util.h"
 
 namespace keyward::trust {
 
@@ -27,7 +28,7 @@ StatusOr<ParsedDelivered> ParseDeliveredBundleFull(ByteSpan bytes) {
     return ResourceExhausted("delivered envelope is larger than " +
                              std::to_string(kMaxEnvelopeBytes) + " bytes");
   }
-  StatusOr<Bytes> env = Base64Decode(b64);
+  StatusOr<Bytes> env = internal::Base64DecodeStrict(b64);
   if (!env.ok() || env->empty()) {
     return InvalidArgument("delivered bundle's second line must be the envelope in canonical "
                            "standard base64");
@@ -45,7 +46,7 @@ StatusOr<DeliveredBundle> ParseDeliveredBundle(ByteSpan bytes) {
 }
 
 std::string SerializeDeliveredBundle(const DeliveredBundle& bundle) {
-  return std::string(kDeliveredHeader) + "\n" + Base64Encode(bundle.envelope) + "\n" + bundle.proof;
+  return std::string(kDeliveredHeader) + "\n" + internal::Base64EncodeFast(bundle.envelope) + "\n" + bundle.proof;
 }
 
 }  // namespace keyward::trust

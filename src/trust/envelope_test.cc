@@ -176,3 +176,43 @@ TEST(DeliveredTest, RoundTripAndStrictness) {
 
 }  // namespace
 }  // namespace keyward::trust
+
+#include "trust/json_util.h"
+
+namespace keyward::trust {
+namespace {
+
+// The OpenSSL-based strict decoder must agree exactly with libsodium's strict decoder
+// (common/bytes.h Base64Decode) on acceptance and value.
+RC_GTEST_PROP(Base64StrictProperty, AgreesWithLibsodium, (const std::vector<uint8_t>& data)) {
+  std::string enc = Base64Encode(data);
+  RC_ASSERT(internal::Base64EncodeFast(data) == enc);
+  auto ours = internal::Base64DecodeStrict(enc);
+  RC_ASSERT(ours.ok());
+  RC_ASSERT(*ours == data);
+}
+
+RC_GTEST_PROP(Base64StrictProperty, AgreesOnArbitraryText, (const std::string& raw)) {
+  // Bias towards the base64 alphabet so that near-valid inputs are common.
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_";
+  std::string text;
+  for (char c : raw) text += kAlphabet[static_cast<uint8_t>(c) % (sizeof(kAlphabet) - 1)];
+  auto ours = internal::Base64DecodeStrict(text);
+  auto theirs = Base64Decode(text);
+  RC_ASSERT(ours.ok() == theirs.ok());
+  if (ours.ok()) RC_ASSERT(*ours == *theirs);
+}
+
+TEST(Base64StrictTest, EdgeCases) {
+  for (const char* bad : {"A", "AA", "AAA", "AB==", "AAB=", "====", "A===", "AA=A", " AAA", "AAAA\n",
+                          "AA==AAAA", "-_8="}) {
+    EXPECT_FALSE(internal::Base64DecodeStrict(bad).ok()) << bad;
+    EXPECT_FALSE(Base64Decode(bad).ok()) << bad;
+  }
+  EXPECT_EQ(*internal::Base64DecodeStrict(""), Bytes());
+  EXPECT_EQ(*internal::Base64DecodeStrict("AA=="), Bytes{0});
+  EXPECT_EQ(*internal::Base64DecodeStrict("AAE="), (Bytes{0, 1}));
+}
+
+}  // namespace
+}  // namespace keyward::trust

@@ -1,5 +1,7 @@
 #include "trust/json_util.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -11,37 +13,50 @@ namespace {
 
 constexpr int kMaxDepth = 8;
 
+struct Scan {
+  int max_depth = 0;
+  bool whitespace_outside_strings = false;
+  bool backslash = false;
+};
+
 // Nesting depth of the JSON text, counting brackets outside strings (pre-check so that a deeply
-// nested input cannot make the parser or destructor recurse). Returns kMaxDepth + 1 when exceeded.
-int MaxDepth(std::string_view s) {
-  int depth = 0, max_depth = 0;
+// nested input cannot make the parser or destructor recurse; stops past kMaxDepth), and whether it
+// has whitespace outside strings or any backslash.
+Scan ScanJson(std::string_view s) {
+  Scan out;
+  int depth = 0;
+  int& max_depth = out.max_depth;
   bool in_string = false;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (in_string) {
       if (c == '\\') {
+        out.backslash = true;
         ++i;
       } else if (c == '"') {
         in_string = false;
       }
       continue;
     }
-    if (c == '"') {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      out.whitespace_outside_strings = true;
+    } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
       max_depth = std::max(max_depth, ++depth);
-      if (max_depth > kMaxDepth) return max_depth;
+      if (max_depth > kMaxDepth) return out;
     } else if (c == '}' || c == ']') {
       --depth;
     }
   }
-  return max_depth;
+  return out;
 }
 
 }  // namespace
 
 // JSON-text = ws value ws (RFC 8259 §2), restricted here to: object, no surrounding whitespace.
-StatusOr<Json> ParseStrictObject(ByteSpan text, size_t max_bytes, std::string_view what) {
+StatusOr<Json> ParseStrictObject(ByteSpan text, size_t max_bytes, std::string_view what,
+                                 bool compact_unescaped) {
   std::string w(what);
   if (text.size() > max_bytes) {
     return ResourceExhausted(w + " is " + std::to_string(text.size()) + " bytes, more than the " +
@@ -51,8 +66,13 @@ StatusOr<Json> ParseStrictObject(ByteSpan text, size_t max_bytes, std::string_vi
   if (s.empty() || s.front() != '{' || s.back() != '}') {
     return InvalidArgument(w + " must be one JSON object with nothing before '{' or after '}'");
   }
-  if (MaxDepth(s) > kMaxDepth) {
+  Scan scan = ScanJson(s);
+  if (scan.max_depth > kMaxDepth) {
     return InvalidArgument(w + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+  if (compact_unescaped && (scan.whitespace_outside_strings || scan.backslash)) {
+    return InvalidArgument(w + " is not in canonical form: compact JSON (no whitespace between "
+                               "tokens) and no escape sequences; re-serialize it with keyward");
   }
   std::vector<std::set<std::string>> keys;
   std::string duplicate;
@@ -110,6 +130,21 @@ Status ExpectKeys(const Json& obj, std::initializer_list<std::string_view> requi
   return Status::Ok();
 }
 
+Status ExpectKeyOrder(const Json& obj, std::initializer_list<std::string_view> order,
+                      std::string_view what) {
+  if (!obj.is_object()) return Status::Ok();  // ExpectKeys reports the type
+  auto want = order.begin();
+  for (const auto& [k, v] : obj.items()) {
+    while (want != order.end() && *want != k) ++want;
+    if (want == order.end()) {
+      return InvalidArgument(std::string(what) + " is not in canonical form: key \"" +
+                             k.substr(0, 64) + "\" is out of order");
+    }
+    ++want;
+  }
+  return Status::Ok();
+}
+
 StatusOr<std::string> GetString(const Json& obj, std::string_view key, std::string_view what,
                                 size_t max_len) {
   const Json& v = obj.at(std::string(key));
@@ -146,7 +181,7 @@ StatusOr<Bytes> GetBase64(const Json& obj, std::string_view key, std::string_vie
                           size_t max_len) {
   std::string w = std::string(what) + "." + std::string(key);
   ASSIGN_OR_RETURN(std::string s, GetString(obj, key, what, (max_len + 2) / 3 * 4));
-  StatusOr<Bytes> b = Base64Decode(s);
+  StatusOr<Bytes> b = Base64DecodeStrict(s);
   if (!b.ok()) return InvalidArgument(w + " is not canonical standard base64");
   return b;
 }
@@ -161,6 +196,33 @@ StatusOr<Bytes> DecodeLowerHex(std::string_view text, size_t min_len, size_t max
                            std::to_string(max_len) + " bytes as lowercase hex");
   }
   return HexDecode(text);
+}
+
+std::string Base64EncodeFast(ByteSpan data) {
+  std::string out((data.size() + 2) / 3 * 4 + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
+                          static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+// base64 = *(4 alphabet) [2 alphabet "==" / 3 alphabet "="]   (RFC 4648 §4), canonical.
+StatusOr<Bytes> Base64DecodeStrict(std::string_view text) {
+  if (text.size() % 4 != 0 || text.size() > (size_t{1} << 30)) {
+    return InvalidArgument("not canonical standard base64 (length is not a multiple of 4)");
+  }
+  if (text.empty()) return Bytes();
+  Bytes out(text.size() / 4 * 3);
+  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  size_t pad = text.back() == '=' ? (text[text.size() - 2] == '=' ? 2 : 1) : 0;
+  if (n < 0 || static_cast<size_t>(n) != out.size()) {
+    return InvalidArgument("not canonical standard base64");
+  }
+  out.resize(out.size() - pad);
+  // Canonical: no whitespace, no misplaced padding, unused bits zero.
+  if (Base64EncodeFast(out) != text) return InvalidArgument("not canonical standard base64");
+  return out;
 }
 
 bool IsValidUtf8(std::string_view text) {

@@ -81,11 +81,15 @@ TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, By
   if (!note.ok()) return Reject(Rejection::kMalformed, "tlog-proof checkpoint: " + note.status().message());
   StatusOr<tlog::Checkpoint> cp = tlog::ParseCheckpoint(note->text);
   if (!cp.ok()) return Reject(Rejection::kMalformed, "tlog-proof checkpoint: " + cp.status().message());
-  bool origin_known = false, key_known = false;
+  // The note is parsed once here and verified with tlog::VerifyNote (what tlog::OpenCheckpoint
+  // does, with each failure mapped to its own rejection code).
   const tlog::NoteVerifierSet log_keys = lp.LogVerifiers();
+  tlog::NoteVerifierSet known;
+  bool origin_known = false, key_known = false;
   for (const auto& v : log_keys.verifiers()) {
     if (v->name() != cp->origin) continue;
     origin_known = true;
+    known.Add(v);
     for (const tlog::NoteSignature& s : note->signatures) {
       if (s.name == v->name() && s.key_id == v->key_id()) key_known = true;
     }
@@ -98,14 +102,21 @@ TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, By
     return Reject(Rejection::kUnknownLog, "the checkpoint of \"" + cp->origin.substr(0, 80) +
                                               "\" is not signed by the log key the policy pins");
   }
-  StatusOr<tlog::VerifiedCheckpoint> opened =
-      tlog::OpenCheckpoint(proof.checkpoint, log_keys, lp.WitnessVerifiers());
+  const tlog::NoteVerifierSet witness_keys = lp.WitnessVerifiers();
+  for (const auto& v : witness_keys.verifiers()) known.Add(v);
+  StatusOr<tlog::OpenedNote> opened = tlog::VerifyNote(std::move(*note), known);
   if (!opened.ok()) {
-    return Reject(opened.status().code() == ErrorCode::kAuthenticationFailed ? Rejection::kBadSignature
-                                                                             : Rejection::kMalformed,
-                  "tlog-proof checkpoint: " + opened.status().message());
+    return Reject(Rejection::kBadSignature, "tlog-proof checkpoint: " + opened.status().message());
   }
-  std::vector<std::string> witnesses = lp.WitnessNamesFor(opened->cosignatures);
+  std::vector<tlog::NoteSignature> cosignatures;
+  for (tlog::NoteSignature& sig : opened->verified) {
+    bool is_log = false;
+    for (const auto& v : log_keys.verifiers()) {
+      if (v->name() == sig.name && v->key_id() == sig.key_id) is_log = true;
+    }
+    if (!is_log) cosignatures.push_back(std::move(sig));
+  }
+  std::vector<std::string> witnesses = lp.WitnessNamesFor(cosignatures);
   std::set<std::string> present(witnesses.begin(), witnesses.end());
   if (!lp.QuorumSatisfied(present)) {
     return Reject(Rejection::kWitnessQuorum,
@@ -114,18 +125,17 @@ TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, By
                       "); wait for the witnesses to cosign and fetch the bundle again");
   }
   tlog::Hash leaf = tlog::LeafHash(envelope_bytes);
-  Status inc = tlog::VerifyInclusion(proof.index, opened->checkpoint.size, leaf, proof.inclusion,
-                                     opened->checkpoint.root);
+  Status inc = tlog::VerifyInclusion(proof.index, cp->size, leaf, proof.inclusion, cp->root);
   if (!inc.ok()) {
     return Reject(Rejection::kNotLogged,
                   "the tlog-proof does not show these envelope bytes at index " +
                       std::to_string(proof.index) + " of the log (" + inc.message() + ")");
   }
   VerifiedInclusion out;
-  out.origin = opened->checkpoint.origin;
+  out.origin = cp->origin;
   out.index = proof.index;
-  out.size = opened->checkpoint.size;
-  out.root = opened->checkpoint.root;
+  out.size = cp->size;
+  out.root = cp->root;
   out.checkpoint = proof.checkpoint;
   out.witnesses = std::move(witnesses);
   return out;
