@@ -128,9 +128,18 @@ section_tlog() {
 # @sigstore/verify 3.1.1 verifying a comparable locally made Sigstore bundle (DSSE envelope with one
 # Ed25519 signature, Rekor-style dsse entry with a depth-20 inclusion proof and a signed checkpoint,
 # no witnesses: tests/sigstore/bench_sigstore.mjs), CPU µs per verification, median of batch means.
-# (bundle_verify / bundle_verify_vs_floor from bench/trust_bench.cc belong in this section too.)
+# bundle_verify: trust::VerifyBundle on a delivered bundle (2 envelope signatures, 3 witness
+# cosignatures under an all-3 quorum, inclusion proof of depth 20 in a 2^20-entry log) against its
+# floor measured in the same run: 6 strict Ed25519 verifications + leaf hash + 20 node hashes
+# (bench/trust_bench.cc). Target <= 1.2x.
 section_trust() {
-  local theirs
+  local theirs json="$work/trust.json" ours floor
+  gbench '^BM_BundleVerify(Floor)?$' "$json"
+  ours=$(gbench_us "$json" BM_BundleVerify)
+  floor=$(gbench_us "$json" BM_BundleVerifyFloor)
+  result bundle_verify "$ours" us
+  result bundle_verify_floor "$floor" us
+  result bundle_verify_vs_floor "$(calc 'a / b' "$ours" "$floor")" x
   [ -d "$root/tests/sigstore/node_modules" ] ||
     { echo "bench: tests/sigstore/node_modules missing; run scripts/install-deps.sh" >&2; exit 1; }
   theirs=$(cd "$root/tests/sigstore" && node bench_sigstore.mjs |
