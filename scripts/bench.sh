@@ -147,5 +147,39 @@ section_trust() {
   result sigstore_js_verify "$theirs" us
 }
 
-sections=(section_opaque section_node section_log section_tlog section_trust)
+# Issue 6: a 3-node loopback fleet (`keyward node --fleet-join` x3, each its own SoftHSM2 token,
+# `keyward fleet init`), FLEET_BENCH_CONCURRENCY client threads spread over the three members
+# (followers forward to the leader): full recoveries/s (KE1 -> KE2 -> KE3, both commits), then p99
+# at half that rate; fleet_vs_floor = recoveries/s / (2 cores / crypto floor), the floor measured by
+# the same process. Targets: >= 2000/s, p99 <= 50 ms at half load.
+section_fleet() {
+  local kw="$build/keyward" d="$work/fleet" pids="" peers="" vaults="" json i n
+  [ -x "$kw" ] || { echo "bench: $kw not found; build first" >&2; exit 1; }
+  mkdir -p "$d"
+  for n in 1 2 3; do  # member 1 creates n1/app.key; the others share it
+    "$kw" node --fleet-join --data-dir "$d/n$n" --listen 127.0.0.1:0 --peer-listen 127.0.0.1:0 \
+      $([ "$n" = 1 ] || echo --app-key "$d/n1/app.key") --no-rate-limit --log-level warn >"$d/out$n" 2>"$d/err$n" &
+    pids="$pids${pids:+,}$!"
+    for i in $(seq 1 300); do grep -q '^READY ' "$d/out$n" 2>/dev/null && break; sleep 0.1; done
+    grep -q '^READY ' "$d/out$n" || { cat "$d/err$n" >&2; kill ${pids//,/ }; echo "bench: fleet node not ready" >&2; exit 1; }
+    peers="$peers${peers:+,}$(sed -n 's/^READY .*"peer_listen":"\([^"]*\)".*/\1/p' "$d/out$n")"
+    vaults="$vaults${vaults:+,}$(sed -n 's/^READY {"listen":"\([^"]*\)".*/\1/p' "$d/out$n")"
+  done
+  "$kw" fleet init --nodes "$peers" --out "$d/fleet" >/dev/null ||
+    { kill ${pids//,/ }; echo "bench: fleet init failed" >&2; exit 1; }
+  json=$("$kw" fleet bench --vaults "$vaults" --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
+    --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}") ||
+    { echo "$json" >&2; kill ${pids//,/ }; echo "bench: fleet bench failed (failures above)" >&2; exit 1; }
+  kill -TERM ${pids//,/ }; for i in ${pids//,/ }; do wait "$i" || true; done
+  field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json" "$1"; }
+  result fleet_recoveries_per_s "$(field per_s)" ops/s
+  result fleet_recovery_p50 "$(field p50_ms)" ms
+  result fleet_recovery_p99 "$(field p99_ms)" ms
+  result fleet_recovery_p99_half_load "$(field half_p99_ms)" ms
+  result fleet_crypto_floor "$(field floor_us)" us
+  result fleet_nodes_cores_used "$(field nodes_cores)" cores
+  result fleet_vs_floor "$(field vs_floor)" x
+}
+
+sections=(section_opaque section_node section_log section_tlog section_trust section_fleet)
 for s in "${sections[@]}"; do "$s"; done
