@@ -19,5 +19,7 @@ void RegisterKeygenCommand(CLI::App& app);
 void RegisterLogCommand(CLI::App& app);
 void RegisterWitnessCommand(CLI::App& app);
 void RegisterFleetCommand(CLI::App& app);
+void RegisterBundleCommand(CLI::App& app);
+void RegisterPolicyCommand(CLI::App& app);
 
 }  // namespace keyward::cli

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   keyward::cli::RegisterLogCommand(app);
   keyward::cli::RegisterWitnessCommand(app);
   keyward::cli::RegisterFleetCommand(app);
+  keyward::cli::RegisterBundleCommand(app);
+  keyward::cli::RegisterPolicyCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
