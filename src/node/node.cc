@@ -153,13 +153,18 @@ Status RunNode(const NodeOptions& options) {
   RateLimiter limiter(options.rate_limit);
   LocalCoreHost host(core.get());
   VaultService service(&host, &app_key, &limiter, &metrics);
+  std::unique_ptr<BundleSource> bundles;  // over-the-air trust: inline delivered bundles
+  if (!options.bundle_dir.empty()) {
+    ASSIGN_OR_RETURN(bundles, BundleSource::Start({options.bundle_dir, options.trust_namespace, options.bundle_poll}));
+    service.set_bundle_source(bundles.get());
+  }
   ASSIGN_OR_RETURN(auto host_port, SplitHostPort(options.listen));
   int port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(host_port.first + ":" + std::to_string(host_port.second),
                            grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
-  builder.SetMaxSendMessageSize(static_cast<int>(kMaxRequestBytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(kMaxRequestBytes + kMaxInlineBundleBytes));
   // Requests and answers are a few hundred bytes: HTTP/2 BDP probing (a PING per burst of reads,
   // for window sizing of bulk transfers) would only add frames and wake-ups.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);

@@ -16,6 +16,7 @@
 // node loses them. Thread-safety: RunNode is called once per process, from main().
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -38,6 +39,10 @@ struct NodeOptions {
   std::string pin_source;  // "env:NAME" or "file:PATH"
   std::string fleet_id = "dev";
   std::string trust_namespace = "keyward.dev";
+  // Over-the-air trust: serve the newest delivered bundle of `trust_namespace` from this directory
+  // inline (node/bundle_source.h), rescanning every bundle_poll. Empty: off.
+  std::filesystem::path bundle_dir;
+  std::chrono::milliseconds bundle_poll{1000};
   size_t max_records = size_t{1} << 20;
   RateLimiterOptions rate_limit;
   std::string log_level = "info";

@@ -117,6 +117,7 @@ grpc::ServerUnaryReactor* VaultService::RegisterStart(grpc::CallbackServerContex
                                                       const v1::RegisterStartRequest* req,
                                                       v1::RegisterStartResponse* resp) {
   const Call call = Begin(ctx, "RegisterStart");
+  AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
   if (!caller.ok()) return call.Finish(caller.status());
   StatusOr<core::RegisterStartResult> r =
@@ -132,6 +133,7 @@ grpc::ServerUnaryReactor* VaultService::RegisterUpload(grpc::CallbackServerConte
                                                        const v1::RegisterUploadRequest* req,
                                                        v1::RegisterUploadResponse* resp) {
   const Call call = Begin(ctx, "RegisterUpload");
+  AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
   if (!caller.ok()) return call.Finish(caller.status());
   core::UploadRequest up;
@@ -159,6 +161,7 @@ grpc::ServerUnaryReactor* VaultService::RegisterActivate(grpc::CallbackServerCon
                                                          const v1::RegisterActivateRequest* req,
                                                          v1::RegisterActivateResponse* resp) {
   const Call call = Begin(ctx, "RegisterActivate");
+  AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
   if (!caller.ok()) return call.Finish(caller.status());
   host_->Activate(caller->user_id, ToBytes(req->activation_key()),
@@ -178,6 +181,7 @@ grpc::ServerUnaryReactor* VaultService::RecoverStart(grpc::CallbackServerContext
                                                      const v1::RecoverStartRequest* req,
                                                      v1::RecoverStartResponse* resp) {
   const Call call = Begin(ctx, "RecoverStart");
+  AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
   if (!caller.ok()) return call.Finish(caller.status());
   // Cheap size check before the limiter so malformed calls do not consume the user's budget.
@@ -206,6 +210,7 @@ grpc::ServerUnaryReactor* VaultService::RecoverFinish(grpc::CallbackServerContex
                                                       const v1::RecoverFinishRequest* req,
                                                       v1::RecoverFinishResponse* resp) {
   const Call call = Begin(ctx, "RecoverFinish");
+  AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
   if (!caller.ok()) return call.Finish(caller.status());
   Bytes user = caller->user_id;
@@ -232,6 +237,7 @@ grpc::ServerUnaryReactor* VaultService::Delete(grpc::CallbackServerContext* ctx,
                                                const v1::DeleteRequest* req,
                                                v1::DeleteResponse* resp) {
   const Call call = Begin(ctx, "Delete");
+  AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
   if (!caller.ok()) return call.Finish(caller.status());
   core::DeleteRequest d;

@@ -18,6 +18,7 @@
 
 #include "keyward/v1/vault.grpc.pb.h"
 #include "node/account_token.h"
+#include "node/bundle_source.h"
 #include "node/core_host.h"
 #include "node/metrics.h"
 #include "node/rate_limiter.h"
@@ -60,6 +61,10 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
     grpc::ServerUnaryReactor* Finish(const Status& status) const;
   };
 
+  // Over-the-air trust (node/bundle_source.h): every response carries `bundles`' newest delivered
+  // bundle when the request's client_bundle_epoch is older. Borrowed; set before serving.
+  void set_bundle_source(const BundleSource* bundles) { bundles_ = bundles; }
+
  private:
   struct Caller {
     Bytes user_id;
@@ -68,11 +73,16 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
   Call Begin(grpc::CallbackServerContext* ctx, const char* method);
   // Checks request.account (credential MAC, expiry, scope).
   StatusOr<Caller> Authorize(const v1::Account& account, const char* method);
+  template <typename Req, typename Resp>
+  void AttachBundle(const Req& req, Resp* resp) const {
+    if (bundles_ != nullptr) bundles_->Attach(req.client_bundle_epoch(), resp->mutable_validation_bundle());
+  }
 
   CoreHost* const host_;
   const AppKey* const app_key_;
   RateLimiter* const limiter_;
   NodeMetrics* const metrics_;
+  const BundleSource* bundles_ = nullptr;
 };
 
 }  // namespace keyward::node

@@ -39,6 +39,12 @@ void RegisterNodeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--namespace", opts->trust_namespace, "Namespace written to the dev trust policy")
       ->capture_default_str();
+  auto bundle_poll_ms = std::make_shared<int64_t>(1000);
+  cmd->add_option("--bundle-dir", opts->bundle_dir,
+                  "Over-the-air trust: directory of delivered bundles (*.bundle, from `keyward bundle submit`); the "
+                  "newest epoch of --namespace is sent inline to clients holding an older one; new files are picked "
+                  "up without restart (write elsewhere, then rename in)");
+  cmd->add_option("--bundle-poll-ms", *bundle_poll_ms, "How often --bundle-dir is rescanned")->capture_default_str();
   cmd->add_option("--max-records", opts->max_records, "Bound on the core's record table")
       ->capture_default_str();
   cmd->add_option("--rate-limit-free-attempts", opts->rate_limit.free_attempts,
@@ -66,7 +72,8 @@ void RegisterNodeCommand(CLI::App& app) {
   cmd->add_option("--election-timeout-ms", fleet->election_timeout_ms,
                   "With --fleet-join: Raft election timeout (randomized in [t, 2t))")
       ->capture_default_str();
-  cmd->callback([opts, limit_ms, no_limit, fleet, fleet_join] {
+  cmd->callback([opts, limit_ms, no_limit, fleet, fleet_join, bundle_poll_ms] {
+    opts->bundle_poll = std::chrono::milliseconds(*bundle_poll_ms);
     opts->rate_limit.enabled = !*no_limit;
     opts->rate_limit.base_delay = std::chrono::milliseconds(limit_ms->first);
     opts->rate_limit.max_delay = std::chrono::milliseconds(limit_ms->second);
