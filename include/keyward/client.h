@@ -56,6 +56,11 @@ struct Outcome {
   std::string message;
   std::optional<uint32_t> attempts_remaining;
   crypto::SecretBytes secret;  // Recover: the secret on success
+  // Recover (over-the-air mode): the record lives on a fleet the current bundle marks `retiring`.
+  // The app should register the recovered secret again on an active fleet, e.g. at
+  // reregister_endpoint (empty if the bundle lists no active fleet with an endpoint).
+  bool fleet_retiring = false;
+  std::string reregister_endpoint;
   bool ok() const { return kind == ClientErrorKind::kOk; }
 };
 
@@ -73,6 +78,9 @@ class VaultClient {
     std::string vault_address;              // "HOST:PORT"
     std::string trust_policy_path;          // pinned trust policy file (or set trust_policy_text)
     std::string trust_policy_text;
+    // Over-the-air trust policies (signer/log/witness lines; docs/trust.md): the trust state file
+    // (epoch and log high-water marks; created if missing, replaced atomically). Required then.
+    std::string trust_state_path;
     std::string fleet_id;                   // which pinned fleet the vault belongs to; empty: the
                                             // policy's only fleet
     // The account credential (scope USER) for a user, from the app's server. Required.

@@ -4,10 +4,11 @@
 
 #include <algorithm>
 
+#include "client/client_trust.h"
 #include "client/protocol.h"
 #include "keyward/client.h"
 #include "keyward/v1/vault.grpc.pb.h"
-#include "trust/pinned.h"
+#include "trust/policy.h"
 
 namespace keyward {
 
@@ -69,7 +70,7 @@ Outcome FromGrpc(const grpc::Status& s, std::string_view step) {
 
 struct VaultClient::Impl {
   Config config;
-  std::unique_ptr<trust::PinnedPolicy> policy;
+  std::unique_ptr<client::ClientTrust> trust;  // pinned or over-the-air (client_trust.h)
   std::array<uint8_t, 32> fleet_key{};
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::Vault::Stub> stub;
@@ -93,32 +94,34 @@ struct VaultClient::Impl {
   // A full recovery; on success `session` proves it (Delete).
   Outcome Recover(std::string_view user_id, const crypto::SecretBytes& password,
                   const v1::Account& account, client::RecoverySession* session);
-  crypto::opaque::Options Options() const {
+  // Over-the-air: the fleet's bundle says which Argon2id parameters its clients use.
+  StatusOr<crypto::opaque::Options> Options(const client::TrustedFleet& fleet) const {
     crypto::opaque::Options o;
     o.ksf = config.ksf;
+    if (fleet.argon2id && config.ksf.kind() != crypto::KsfConfig::Kind::kIdentity) {
+      ASSIGN_OR_RETURN(o.ksf, crypto::KsfConfig::Argon2id(*fleet.argon2id));
+    }
     return o;
   }
+  // Verifies and adopts a bundle delivered inline (over-the-air mode; empty: nothing to do).
+  Status Adopt(const std::string& validation_bundle) { return trust->Adopt(validation_bundle); }
 };
 
 StatusOr<std::unique_ptr<VaultClient>> VaultClient::Create(Config config) {
   if (config.vault_address.empty()) return InvalidArgument("no vault address (HOST:PORT) given");
   if (!config.credentials) return InvalidArgument("no account-credential provider given");
   auto impl = std::make_unique<Impl>();
-  StatusOr<trust::PinnedPolicy> policy =
-      config.trust_policy_text.empty() ? trust::PinnedPolicy::Load(config.trust_policy_path)
-                                       : trust::PinnedPolicy::Parse(config.trust_policy_text);
-  if (!policy.ok()) return policy.status();
-  const trust::PinnedFleet* fleet = nullptr;
-  for (const auto& f : policy->fleets()) {
-    if (config.fleet_id.empty() ? policy->fleets().size() == 1 : f.id == config.fleet_id) fleet = &f;
+  client::ClientTrust::Options topts;
+  topts.policy_path = config.trust_policy_path;
+  topts.policy_text = config.trust_policy_text;
+  topts.state_path = config.trust_state_path;
+  topts.fleet_id = config.fleet_id;
+  topts.vault_address = config.vault_address;
+  ASSIGN_OR_RETURN(impl->trust, client::ClientTrust::Create(std::move(topts)));
+  if (impl->trust->mode() == trust::TrustMode::kPinned) {
+    ASSIGN_OR_RETURN(client::TrustedFleet pinned, impl->trust->FleetForRecovery());
+    impl->fleet_key = pinned.key;
   }
-  if (fleet == nullptr) {
-    return InvalidArgument(config.fleet_id.empty()
-                               ? "the trust policy pins several fleets; say which one (fleet id)"
-                               : "the trust policy pins no fleet \"" + config.fleet_id + "\"");
-  }
-  impl->fleet_key = fleet->public_key;
-  impl->policy = std::make_unique<trust::PinnedPolicy>(std::move(*policy));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024);
   args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);  // small messages only: no window probing pings
@@ -146,6 +149,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   v1::RegisterStartRequest sreq;
   *sreq.mutable_account() = *account;
   sreq.set_registration_request(std::string(AsChars(start->registration_request)));
+  sreq.set_client_bundle_epoch(im.trust->request_epoch());
   v1::RegisterStartResponse sresp;
   {
     grpc::ClientContext ctx;
@@ -153,21 +157,21 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
     grpc::Status g = im.stub->RegisterStart(&ctx, sreq, &sresp);
     if (!g.ok()) return FromGrpc(g, "RegisterStart");
   }
-  // The fleet key travels in the RegistrationResponse (RFC 9807 §5.1): refuse unless pinned.
+  // Over-the-air: adopt the inline bundle (verified) before trusting any fleet key.
+  if (Status t = im.Adopt(sresp.validation_bundle()); !t.ok()) return Fail(ClientErrorKind::kTrust, t.message());
+  // The fleet key travels in the RegistrationResponse (RFC 9807 §5.1): refuse unless trusted.
   ByteSpan resp = AsBytes(sresp.registration_response());
   if (resp.size() != 64) return Fail(ClientErrorKind::kTampered, "RegistrationResponse is not 64 bytes");
-  StatusOr<trust::PinnedFleet> fleet = im.policy->ValidateFleetKey(resp.subspan(32));
-  if (!fleet.ok() || !std::equal(im.fleet_key.begin(), im.fleet_key.end(), resp.begin() + 32)) {
-    return Fail(ClientErrorKind::kTrust,
-                fleet.ok() ? "the vault's fleet key belongs to another pinned fleet"
-                           : fleet.status().message());
-  }
+  StatusOr<client::TrustedFleet> fleet = im.trust->FleetForRegistration(resp.subspan(32));
+  if (!fleet.ok()) return Fail(ClientErrorKind::kTrust, fleet.status().message());
+  StatusOr<crypto::opaque::Options> options = im.Options(*fleet);
+  if (!options.ok()) return FromStatus(options.status(), "fleet Argon2id parameters");
   client::RegistrationParams params;
   params.user_id = ToBytes(user_id);
   params.secret = &secret;
   params.max_attempts = static_cast<uint8_t>(policy.max_attempts);
-  params.validated_fleet_key = im.fleet_key;
-  params.options = im.Options();
+  params.validated_fleet_key = fleet->key;
+  params.options = *options;
   auto upload = client::FinishRegistration(std::move(start->state), resp, sresp.registration_epoch(),
                                            params, im.rng);
   if (!upload.ok()) return FromStatus(upload.status(), "finishing registration");
@@ -178,6 +182,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   ureq.set_encrypted_secret(std::string(AsChars(upload->upload.encrypted_secret)));
   ureq.set_activation_commitment(std::string(AsChars(upload->upload.activation_commitment)));
   ureq.set_max_attempts(upload->upload.max_attempts);
+  ureq.set_client_bundle_epoch(im.trust->request_epoch());
   {
     v1::RegisterUploadResponse uresp;
     grpc::ClientContext ctx;
@@ -193,6 +198,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   v1::RegisterActivateRequest areq;
   *areq.mutable_account() = *account;
   areq.set_activation_key(std::string(AsChars(upload->activation_key.Reveal())));
+  areq.set_client_bundle_epoch(im.trust->request_epoch());
   v1::RegisterActivateResponse aresp;
   grpc::Status g;
   // Activation is idempotent (a lost reply is retried; it never resets a counter). Bounded.
@@ -223,6 +229,7 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
   v1::RecoverStartRequest sreq;
   *sreq.mutable_account() = account;
   sreq.set_ke1(std::string(AsChars(start->ke1)));
+  sreq.set_client_bundle_epoch(im.trust->request_epoch());
   v1::RecoverStartResponse sresp;
   {
     grpc::ClientContext ctx;
@@ -230,15 +237,23 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
     grpc::Status g = im.stub->RecoverStart(&ctx, sreq, &sresp);
     if (!g.ok()) return FromGrpc(g, "RecoverStart");
   }
+  // Over-the-air: adopt the inline bundle, then the fleet serving this vault (retiring is fine
+  // for recovery; revoked is refused) gives the key KE2 must be made with.
+  if (Status t = im.Adopt(sresp.validation_bundle()); !t.ok()) return Fail(ClientErrorKind::kTrust, t.message());
+  StatusOr<client::TrustedFleet> fleet = im.trust->FleetForRecovery();
+  if (!fleet.ok()) return Fail(ClientErrorKind::kTrust, fleet.status().message());
+  StatusOr<crypto::opaque::Options> options = im.Options(*fleet);
+  if (!options.ok()) return FromStatus(options.status(), "fleet Argon2id parameters");
   Bytes user = ToBytes(user_id);
   auto cont = client::ContinueRecovery(std::move(start->state), AsBytes(sresp.ke2()),
-                                       AsBytes(sresp.login_state()), user, im.fleet_key,
-                                       im.Options(), im.rng);
+                                       AsBytes(sresp.login_state()), user, fleet->key,
+                                       *options, im.rng);
   if (!cont.ok()) return FromStatus(cont.status(), "checking KE2");
   v1::RecoverFinishRequest freq;
   *freq.mutable_account() = account;
   freq.set_ke3(std::string(AsChars(cont->ke3)));
   freq.set_login_state(sresp.login_state());
+  freq.set_client_bundle_epoch(im.trust->request_epoch());
   v1::RecoverFinishResponse fresp;
   {
     grpc::ClientContext ctx;
@@ -258,6 +273,12 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
       out.secret = std::move(result->secret);
       out.message = "recovered";
       if (session != nullptr) *session = std::move(cont->session);
+      if (fleet->state == trust::FleetState::kRetiring) {
+        std::optional<client::TrustedFleet> active = im.trust->ActiveFleet();
+        out.fleet_retiring = true;
+        if (active && !active->endpoints.empty()) out.reregister_endpoint = active->endpoints.front();
+        out.message += "; fleet \"" + fleet->id + "\" is retiring: re-register on an active fleet";
+      }
       break;
     case core::RecoverOutcome::kWrongPassword:
       out.kind = ClientErrorKind::kWrongPassword;
@@ -274,7 +295,8 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
 
 namespace {
 
-Outcome SendDelete(VaultClient::Impl& im, const v1::DeleteRequest& req) {
+Outcome SendDelete(VaultClient::Impl& im, v1::DeleteRequest req) {
+  req.set_client_bundle_epoch(im.trust->request_epoch());
   v1::DeleteResponse resp;
   grpc::ClientContext ctx;
   im.Prepare(ctx);

@@ -34,6 +34,8 @@ constexpr char kBackupMagic[8] = {'K', 'W', 'B', 'A', 'C', 'K', '0', '1'};
 struct ClientFlags {
   std::string vault = "127.0.0.1:7443";
   std::string trust;
+  std::string state;      // over-the-air trust state file (--state)
+  bool reregister = false;  // recover: move a registration off a retiring fleet (--reregister)
   std::string fleet_id;
   std::string user;
   std::string password_file;
@@ -95,6 +97,7 @@ std::unique_ptr<VaultClient> MakeClient(const ClientFlags& f) {
   VaultClient::Config config;
   config.vault_address = f.vault;
   config.trust_policy_path = f.trust;
+  config.trust_state_path = f.state;
   config.fleet_id = f.fleet_id;
   config.call_timeout = std::chrono::milliseconds(f.timeout_ms);
   auto ksf = crypto::KsfConfig::Argon2id(f.argon2);
@@ -157,6 +160,29 @@ int Report(const Outcome& o) {
   return ExitFor(o.kind);
 }
 
+// The record was recovered from a fleet the bundle marks `retiring`: tell the user and, with
+// --reregister, register the secret again on the active fleet the bundle names (over-the-air).
+void ReregisterFromRetiring(const ClientFlags& f, const Outcome& o, const crypto::SecretBytes& password) {
+  std::fprintf(stderr, "keyward client: %s\n", o.message.c_str());
+  if (!f.reregister) return;
+  if (o.reregister_endpoint.empty()) {
+    std::fprintf(stderr, "keyward client: the bundle names no active fleet with an endpoint; not re-registered\n");
+    return;
+  }
+  ClientFlags to = f;
+  to.vault = o.reregister_endpoint;
+  to.fleet_id.clear();
+  auto client = MakeClient(to);
+  if (!client) return;
+  Outcome r = client->Register(f.user, password, o.secret, {.max_attempts = f.max_attempts});
+  if (r.ok()) {
+    std::fprintf(stderr, "keyward client: re-registered on the active fleet at %s\n", to.vault.c_str());
+  } else {
+    std::fprintf(stderr, "keyward client: re-registering on %s failed (%s): %s\n", to.vault.c_str(),
+                 ClientErrorKindName(r.kind), r.message.c_str());
+  }
+}
+
 // Recovers the user's secret; nullopt (exit code set) on failure.
 std::optional<crypto::SecretBytes> RecoverSecret(const ClientFlags& f) {
   auto client = MakeClient(f);
@@ -172,6 +198,7 @@ std::optional<crypto::SecretBytes> RecoverSecret(const ClientFlags& f) {
     ExitCode() = Report(o);
     return std::nullopt;
   }
+  if (o.fleet_retiring) ReregisterFromRetiring(f, o, *password);
   return std::move(o.secret);
 }
 
@@ -269,8 +296,13 @@ Status DecryptFile(const crypto::SecretBytes& key, const std::string& in_path, c
 
 void AddCommon(CLI::App* cmd, ClientFlags& f) {
   cmd->add_option("--vault", f.vault, "Vault node address HOST:PORT")->capture_default_str();
-  cmd->add_option("--trust", f.trust, "Trust policy file pinning the fleet key (dev: DATA_DIR/trust.policy)")
+  cmd->add_option("--trust", f.trust,
+                  "Trust policy file: pinned (fleet keys; dev: DATA_DIR/trust.policy) or over-the-air (signers, "
+                  "log, witnesses; fleet keys arrive in verified bundles from the vault; docs/trust.md)")
       ->required();
+  cmd->add_option("--state", f.state,
+                  "Trust state file for an over-the-air policy (epoch and log high-water marks; created if "
+                  "missing); required with such a policy");
   cmd->add_option("--fleet-id", f.fleet_id, "Which pinned fleet the vault belongs to (if the policy pins several)");
   cmd->add_option("--user", f.user, "User id (1..256 bytes)")->required();
   cmd->add_option("--password-file", f.password_file,
@@ -332,6 +364,12 @@ void RegisterClientCommand(CLI::App& app) {
   auto* rec = client->add_subcommand("recover", "Recover the secret with the password");
   AddCommon(rec, *f);
   rec->add_option("--out", f->out, "Write the secret to this file (mode 0600); default: hex on stdout");
+  rec->add_flag("--reregister", f->reregister,
+                "If the record is on a fleet the bundle marks retiring, register the recovered secret again on "
+                "the bundle's active fleet (same user, password and --max-attempts)");
+  rec->add_option("--max-attempts", f->max_attempts, "With --reregister: guess limit of the new registration")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 255));
   rec->callback([f] {
     auto secret = RecoverSecret(*f);
     if (!secret) return;
