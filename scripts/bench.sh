@@ -182,4 +182,6 @@ section_fleet() {
 }
 
 sections=(section_opaque section_node section_log section_tlog section_trust section_fleet)
+# SECTIONS="node log" scripts/bench.sh build   runs only those sections
+if [ -n "${SECTIONS:-}" ]; then read -r -a sections <<<"$(printf "section_%s " $SECTIONS)"; fi
 for s in "${sections[@]}"; do "$s"; done

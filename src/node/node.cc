@@ -168,6 +168,7 @@ Status RunNode(const NodeOptions& options) {
   // Requests and answers are a few hundred bytes: HTTP/2 BDP probing (a PING per burst of reads,
   // for window sizing of bulk transfers) would only add frames and wake-ups.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder.AddChannelArgument(GRPC_ARG_OPTIMIZATION_TARGET, "throughput");
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
