@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_measure.h"
 #include "commands.h"
 #include "keyward/client.h"
 #include "node/account_token.h"
@@ -23,48 +24,6 @@ namespace keyward::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double ProcCpuSeconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double ThreadCpu() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// One server-side recovery's crypto floor (4 variable-base + 1 fixed-base ristretto255 scalar
-// multiplications), CPU µs on one core, median of 7 batches (as `keyward client bench`).
-double FloorMicros() {
-  unsigned char s[32], p[32], q[32];
-  crypto_core_ristretto255_scalar_random(s);
-  crypto_scalarmult_ristretto255_base(p, s);
-  std::vector<double> batches;
-  for (int b = 0; b < 7; ++b) {
-    const int n = 300;
-    double t0 = ThreadCpu();
-    for (int i = 0; i < n; ++i) {
-      for (int k = 0; k < 4; ++k) {
-        if (crypto_scalarmult_ristretto255(q, s, p) != 0) return -1;
-      }
-      crypto_scalarmult_ristretto255_base(p, s);
-    }
-    batches.push_back((ThreadCpu() - t0) * 1e6 / n);
-  }
-  std::sort(batches.begin(), batches.end());
-  return batches[3];
-}
 
 struct Phase {
   size_t count = 0;
@@ -115,7 +74,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     for (std::string p; std::getline(pin, p, ',');) pids.push_back(std::stoi(p));
     auto cpu = [&] {
       double total = 0;
-      for (int p : pids) total += ProcCpuSeconds(p);
+      for (int p : pids) total += ProcessCpuSeconds(p);
       return total;
     };
     // Each thread recovers only its own users (i ≡ t mod concurrency): two concurrent recoveries of
@@ -179,7 +138,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     Phase max = run(0);
     double per_s = max.count / max.seconds;
     Phase half = run(per_s / 2);
-    double floor_us = FloorMicros();
+    double floor_us = CryptoFloorMicros();
     double floor_rate_2cores = 2 * 1e6 / floor_us;
     std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                 "\"half_load_per_s\":%.1f,\"half_p50_ms\":%.3f,\"half_p99_ms\":%.3f,\"failures\":%d,"
