@@ -39,6 +39,22 @@ StatusOr<SplitUrl> ParseHttpUrl(std::string_view url) {
 
 namespace {
 
+// One answer of cpp-httplib as an HttpResult: transport errors and oversized bodies become Statuses.
+StatusOr<HttpResult> ToHttpResult(httplib::Result res, const std::string& url, const HttpOptions& options) {
+  if (!res) {
+    return Unavailable("HTTP request to " + url + " failed: " + httplib::to_string(res.error()) +
+                       "; is the server running and reachable?");
+  }
+  if (res->body.size() > options.max_response_bytes) {
+    return ResourceExhausted("response from " + url + " is too large");
+  }
+  HttpResult out;
+  out.status = res->status;
+  out.body = std::move(res->body);
+  out.content_type = res->get_header_value("Content-Type");
+  return out;
+}
+
 StatusOr<HttpResult> Do(const std::string& url, const HttpOptions& options,
                         const std::function<httplib::Result(httplib::Client&, const std::string&)>& call) {
   ASSIGN_OR_RETURN(SplitUrl u, ParseHttpUrl(url));
@@ -48,19 +64,7 @@ StatusOr<HttpResult> Do(const std::string& url, const HttpOptions& options,
     cli.set_connection_timeout(options.connect_timeout);
     cli.set_read_timeout(options.read_timeout);
     cli.set_write_timeout(options.read_timeout);
-    auto res = call(cli, u.path.empty() ? "/" : u.path);
-    if (!res) {
-      return Unavailable("HTTP request to " + url + " failed: " + httplib::to_string(res.error()) +
-                         "; is the server running and reachable?");
-    }
-    if (res->body.size() > options.max_response_bytes) {
-      return ResourceExhausted("response from " + url + " is too large");
-    }
-    HttpResult out;
-    out.status = res->status;
-    out.body = std::move(res->body);
-    out.content_type = res->get_header_value("Content-Type");
-    return out;
+    return ToHttpResult(call(cli, u.path.empty() ? "/" : u.path), url, options);
   } catch (const std::exception& e) {
     return Unavailable("HTTP request to " + url + " failed: " + e.what());
   }
@@ -106,17 +110,8 @@ StatusOr<HttpResult> HttpConnection::Post(const std::string& path, std::string_v
                                           std::string_view content_type) {
   const std::string url = base_url_ + path;
   try {
-    auto res = client_->Post(prefix_ + path, body.data(), body.size(), std::string(content_type));
-    if (!res) {
-      return Unavailable("HTTP request to " + url + " failed: " + httplib::to_string(res.error()) +
-                         "; is the server running and reachable?");
-    }
-    if (res->body.size() > options_.max_response_bytes) return ResourceExhausted("response from " + url + " is too large");
-    HttpResult out;
-    out.status = res->status;
-    out.body = std::move(res->body);
-    out.content_type = res->get_header_value("Content-Type");
-    return out;
+    return ToHttpResult(client_->Post(prefix_ + path, body.data(), body.size(), std::string(content_type)),
+                        url, options_);
   } catch (const std::exception& e) {
     return Unavailable("HTTP request to " + url + " failed: " + e.what());
   }

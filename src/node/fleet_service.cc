@@ -17,22 +17,6 @@ constexpr auto kCallTimeout = std::chrono::seconds(6);
 ByteSpan Span(const std::string& s) { return AsBytes(s); }
 std::string Str(ByteSpan b) { return std::string(AsChars(b)); }
 
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::OK: return "OK";
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    default: return "INTERNAL";
-  }
-}
-
 // Replicates `command` and returns what `on_applied` produced from its ApplyResult (run right after
 // the command was applied, under the core's exclusive lock).
 template <typename T>
@@ -100,9 +84,9 @@ grpc::Status FleetVaultService::Serve(const char* method, grpc::ServerContext* c
     }
   }
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  metrics_->ObserveCall(method, CodeName(g.error_code()), seconds);
+  metrics_->ObserveCall(method, GrpcCodeName(g.error_code()), seconds);
   if (!g.ok()) {
-    spdlog::debug("event=call method={} code={} ms={:.3f} msg=\"{}\"", method, CodeName(g.error_code()),
+    spdlog::debug("event=call method={} code={} ms={:.3f} msg=\"{}\"", method, GrpcCodeName(g.error_code()),
                   seconds * 1e3, g.error_message());
   }
   return g;

@@ -21,6 +21,20 @@ bool LogsInfo() { return spdlog::should_log(spdlog::level::info); }
 
 ByteSpan Span(const std::string& s) { return AsBytes(s); }
 
+const char* OutcomeLabel(core::RecoverOutcome outcome) {
+  switch (outcome) {
+    case core::RecoverOutcome::kSuccess: return "success";
+    case core::RecoverOutcome::kWrongPassword: return "wrong_password";
+    case core::RecoverOutcome::kLocked: return "locked";
+  }
+  return "locked";
+}
+
+// Authorize's errors carry this prefix; Finish maps them to UNAUTHENTICATED.
+constexpr std::string_view kCredentialError = "account credential";
+
+}  // namespace
+
 const char* GrpcCodeName(grpc::StatusCode code) {
   switch (code) {
     case grpc::OK: return "OK";
@@ -36,20 +50,6 @@ const char* GrpcCodeName(grpc::StatusCode code) {
     default: return "INTERNAL";
   }
 }
-
-const char* OutcomeLabel(core::RecoverOutcome outcome) {
-  switch (outcome) {
-    case core::RecoverOutcome::kSuccess: return "success";
-    case core::RecoverOutcome::kWrongPassword: return "wrong_password";
-    case core::RecoverOutcome::kLocked: return "locked";
-  }
-  return "locked";
-}
-
-// Authorize's errors carry this prefix; Finish maps them to UNAUTHENTICATED.
-constexpr std::string_view kCredentialError = "account credential";
-
-}  // namespace
 
 grpc::Status ToGrpcStatus(const Status& status) {
   grpc::StatusCode code = grpc::INTERNAL;

@@ -27,6 +27,8 @@ namespace keyward::node {
 
 // Maps a Keyward Status to the gRPC status documented in vault.proto.
 grpc::Status ToGrpcStatus(const Status& status);
+// The gRPC code's name as used in metrics labels and logs ("OK", "INVALID_ARGUMENT", ...).
+const char* GrpcCodeName(grpc::StatusCode code);
 
 class VaultService final : public keyward::v1::Vault::CallbackService {
  public:
