@@ -10,6 +10,7 @@
 
 #include "node/account_token.h"
 #include "node/fleet_member.h"
+#include "node/fleet_peer_service.h"
 #include "node/fleet_service.h"
 #include "node/metrics.h"
 #include "pkcs11/config.h"

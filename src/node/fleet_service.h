@@ -4,7 +4,7 @@
 //    answer), a follower forwards the call unchanged to the leader's client address (the OPAQUE
 //    messages are end to end, so an untrusted forwarder learns nothing it could not see anyway).
 //    A forwarded call carries metadata `keyward-forwarded: 1` and is never forwarded again.
-//  - FleetPeerService (keyward.v1.Peer): envelopes for the core, fleet creation, status.
+//  - FleetPeerService (keyward.v1.Peer) is in fleet_peer_service.h.
 //
 // Ownership: borrow the FleetState, app key, limiter and metrics (must outlive the services).
 // Thread-safety: gRPC calls handlers concurrently; everything they touch is thread-safe.
@@ -49,18 +49,6 @@ class FleetVaultService final : public v1::Vault::Service {
   RateLimiter* const limiter_;
   NodeMetrics* const metrics_;
   crypto::SystemRng rng_;  // thread-safe
-};
-
-class FleetPeerService final : public v1::Peer::Service {
- public:
-  explicit FleetPeerService(FleetState* state) : state_(state) {}
-  grpc::Status Deliver(grpc::ServerContext*, const v1::PeerFrames*, v1::PeerAck*) override;
-  grpc::Status Identity(grpc::ServerContext*, const v1::IdentityRequest*, v1::IdentityResponse*) override;
-  grpc::Status Init(grpc::ServerContext*, const v1::InitRequest*, v1::InitResponse*) override;
-  grpc::Status Status(grpc::ServerContext*, const v1::FleetStatusRequest*, v1::FleetStatusResponse*) override;
-
- private:
-  FleetState* const state_;
 };
 
 }  // namespace keyward::node

@@ -1,0 +1,59 @@
+#include "node/fleet_peer_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "node/vault_service.h"
+
+namespace keyward::node {
+namespace {
+
+std::string Str(ByteSpan b) { return std::string(AsChars(b)); }
+
+}  // namespace
+
+grpc::Status FleetPeerService::Deliver(grpc::ServerContext*, const v1::PeerFrames* req, v1::PeerAck*) {
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  if (!rt) return grpc::Status(grpc::UNAVAILABLE, "not a fleet member yet");
+  for (const std::string& f : req->frames()) rt->replica->Deliver(ToBytes(f));
+  return grpc::Status::OK;
+}
+
+grpc::Status FleetPeerService::Identity(grpc::ServerContext*, const v1::IdentityRequest*,
+                                        v1::IdentityResponse* resp) {
+  resp->set_kx_public_key(Str(state_->kx_public_key()));
+  resp->set_sign_public_key(Str(state_->sign_public_key()));
+  resp->set_initialized(state_->runtime() != nullptr);
+  resp->set_client_address(state_->client_address());
+  resp->set_peer_address(state_->peer_address());
+  return grpc::Status::OK;
+}
+
+grpc::Status FleetPeerService::Init(grpc::ServerContext*, const v1::InitRequest* req, v1::InitResponse* resp) {
+  keyward::Status s = state_->Join(*req, resp);
+  if (!s.ok()) spdlog::warn("event=fleet_init_refused reason=\"{}\"", s.message());
+  return ToGrpcStatus(s);
+}
+
+grpc::Status FleetPeerService::Status(grpc::ServerContext*, const v1::FleetStatusRequest*,
+                                      v1::FleetStatusResponse* resp) {
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  if (!rt) {
+    resp->set_role("uninitialized");
+    return grpc::Status::OK;
+  }
+  FleetInfo i = rt->replica->info();
+  resp->set_id(rt->id);
+  resp->set_role(raft::RoleName(i.role));
+  resp->set_term(i.term);
+  resp->set_leader(i.leader);
+  resp->set_commit_index(i.commit_index);
+  resp->set_applied_index(i.applied_index);
+  resp->set_voters(i.voters);
+  resp->set_self_voter(i.self_voter);
+  resp->set_incarnation(i.incarnation);
+  resp->set_ready_leader(i.ready_leader);
+  resp->set_fleet_public_key(Str(rt->core->fleet_public_key()));
+  return grpc::Status::OK;
+}
+
+}  // namespace keyward::node

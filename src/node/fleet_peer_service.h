@@ -1,0 +1,27 @@
+// FleetPeerService (keyward.v1.Peer): the host-to-host face of a fleet member: sealed core
+// envelopes in (Deliver), the member's identity, fleet creation (Init) and status.
+//
+// Ownership: borrows the FleetState (must outlive the service).
+// Thread-safety: gRPC calls handlers concurrently; FleetState is thread-safe.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "keyward/v1/peer.grpc.pb.h"
+#include "node/fleet_member.h"
+
+namespace keyward::node {
+
+class FleetPeerService final : public v1::Peer::Service {
+ public:
+  explicit FleetPeerService(FleetState* state) : state_(state) {}
+  grpc::Status Deliver(grpc::ServerContext*, const v1::PeerFrames*, v1::PeerAck*) override;
+  grpc::Status Identity(grpc::ServerContext*, const v1::IdentityRequest*, v1::IdentityResponse*) override;
+  grpc::Status Init(grpc::ServerContext*, const v1::InitRequest*, v1::InitResponse*) override;
+  grpc::Status Status(grpc::ServerContext*, const v1::FleetStatusRequest*, v1::FleetStatusResponse*) override;
+
+ private:
+  FleetState* const state_;
+};
+
+}  // namespace keyward::node
