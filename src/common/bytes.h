@@ -33,4 +33,14 @@ std::string Base64Encode(ByteSpan data, Base64Variant variant = Base64Variant::k
 // Strict: canonical encodings only (padding as the variant requires, no whitespace).
 StatusOr<Bytes> Base64Decode(std::string_view text, Base64Variant variant = Base64Variant::kStandard);
 
+// Standard base64 (RFC 4648 §4, padded) for PUBLIC data only (signatures, hashes, signed envelopes,
+// proofs): the same strict, canonical-only acceptance as Base64Decode(text, kStandard) — alphabet
+// only, no whitespace, padding only at the end, unused bits zero — but decoded by OpenSSL's
+// EVP_DecodeBlock, which is not constant-time and ~15x faster than libsodium's constant-time
+// decoder. Never use it for secrets (keys, seeds, passwords): their timing would leak.
+StatusOr<Bytes> Base64DecodePublic(std::string_view text);
+// Standard padded base64 by OpenSSL's EVP_EncodeBlock (same output as Base64Encode(data)), for
+// public data.
+std::string Base64EncodePublic(ByteSpan data);
+
 }  // namespace keyward
