@@ -87,7 +87,7 @@ StatusOr<VerifierKey> ParseVerifierKey(std::string_view vkey) {
   if (!ParseHex8(hex, &key.key_id)) {
     return InvalidArgument("verifier key '" + key.name + "': key ID must be 8 lowercase hex digits");
   }
-  auto raw = Base64Decode(b64);
+  auto raw = Base64DecodePublic(b64);  // a public key
   if (!raw.ok() || raw->empty()) {
     return InvalidArgument("verifier key '" + key.name + "': key is not standard base64");
   }
@@ -132,7 +132,7 @@ StatusOr<NoteSignature> ParseSignatureLine(std::string_view line) {
   }
   auto [name, b64] = Chop(line.substr(kSigPrefix.size()), ' ');
   if (!IsValidKeyName(name)) return InvalidArgument("note signature line has an invalid key name");
-  auto raw = Base64Decode(b64);
+  auto raw = Base64DecodePublic(b64);  // a signature: public
   if (!raw.ok() || raw->size() < 5) {
     return InvalidArgument("note signature for '" + std::string(name) +
                            "' is not base64 of a key ID and a signature");

@@ -15,6 +15,11 @@ using internal::NextLine;
 // proof = "c2sp.org/tlog-proof@v1\n" ["extra " base64 "\n"] "index " decimal "\n"
 //         *(base64-hash "\n") "\n" checkpoint-note                    (C2SP tlog-proof §Format)
 StatusOr<TlogProof> ParseTlogProof(std::string_view text) {
+  ASSIGN_OR_RETURN(ParsedTlogProof parsed, ParseTlogProofFull(text));
+  return std::move(parsed.proof);
+}
+
+StatusOr<ParsedTlogProof> ParseTlogProofFull(std::string_view text) {
   if (text.size() > kMaxNoteBytes + 8192) return ResourceExhausted("tlog-proof is too large");
   std::string_view line;
   if (!NextLine(&text, &line) || line != kTlogProofHeader) {
@@ -23,7 +28,7 @@ StatusOr<TlogProof> ParseTlogProof(std::string_view text) {
   TlogProof proof;
   if (!NextLine(&text, &line)) return InvalidArgument("tlog-proof is missing its index line");
   if (line.starts_with("extra ")) {
-    auto extra = Base64Decode(line.substr(6));
+    auto extra = Base64DecodePublic(line.substr(6));
     if (!extra.ok()) return InvalidArgument("tlog-proof extra line is not standard base64");
     proof.extra = std::move(*extra);
     if (!NextLine(&text, &line)) return InvalidArgument("tlog-proof is missing its index line");
@@ -45,9 +50,10 @@ StatusOr<TlogProof> ParseTlogProof(std::string_view text) {
   // The checkpoint must at least be a well-formed signed checkpoint note.
   auto note = ParseNote(text);
   if (!note.ok()) return note.status().WithContext("tlog-proof checkpoint");
-  RETURN_IF_ERROR(ParseCheckpoint(note->text).status().WithContext("tlog-proof checkpoint"));
+  auto checkpoint = ParseCheckpoint(note->text);
+  if (!checkpoint.ok()) return checkpoint.status().WithContext("tlog-proof checkpoint");
   proof.checkpoint = std::string(text);
-  return proof;
+  return ParsedTlogProof{std::move(proof), std::move(*note), std::move(*checkpoint)};
 }
 
 std::string FormatTlogProof(const TlogProof& proof) {

@@ -40,6 +40,14 @@ struct TlogProof {
 
 // Strict parse; the checkpoint note is only checked syntactically (ParseNote + ParseCheckpoint).
 StatusOr<TlogProof> ParseTlogProof(std::string_view text);
+// ParseTlogProof plus what it parsed of the checkpoint, so that a verifier does not parse the note
+// a second time (hand `note` to VerifyNote).
+struct ParsedTlogProof {
+  TlogProof proof;
+  Note note;
+  Checkpoint checkpoint;
+};
+StatusOr<ParsedTlogProof> ParseTlogProofFull(std::string_view text);
 std::string FormatTlogProof(const TlogProof& proof);
 
 struct VerifiedTlogProof {
