@@ -28,15 +28,18 @@ StatusOr<ParsedDelivered> ParseDeliveredBundleFull(ByteSpan bytes) {
     return ResourceExhausted("delivered envelope is larger than " +
                              std::to_string(kMaxEnvelopeBytes) + " bytes");
   }
-  StatusOr<Bytes> env = internal::Base64DecodeStrict(b64);
+  StatusOr<Bytes> env = Base64DecodePublic(b64);
   if (!env.ok() || env->empty()) {
     return InvalidArgument("delivered bundle's second line must be the envelope in canonical "
                            "standard base64");
   }
   s.remove_prefix(nl + 1);
-  StatusOr<tlog::TlogProof> proof = tlog::ParseTlogProof(s);
+  StatusOr<tlog::ParsedTlogProof> proof = tlog::ParseTlogProofFull(s);
   if (!proof.ok()) return proof.status().WithContext("delivered bundle's tlog-proof");
-  ParsedDelivered out{{std::move(*env), std::string(s)}, std::move(*proof)};
+  ParsedDelivered out{{std::move(*env), std::string(s)},
+                      std::move(proof->proof),
+                      std::move(proof->note),
+                      std::move(proof->checkpoint)};
   return out;
 }
 
@@ -46,7 +49,7 @@ StatusOr<DeliveredBundle> ParseDeliveredBundle(ByteSpan bytes) {
 }
 
 std::string SerializeDeliveredBundle(const DeliveredBundle& bundle) {
-  return std::string(kDeliveredHeader) + "\n" + internal::Base64EncodeFast(bundle.envelope) + "\n" + bundle.proof;
+  return std::string(kDeliveredHeader) + "\n" + Base64EncodePublic(bundle.envelope) + "\n" + bundle.proof;
 }
 
 }  // namespace keyward::trust

@@ -38,6 +38,8 @@ StatusOr<DeliveredBundle> ParseDeliveredBundle(ByteSpan bytes);
 struct ParsedDelivered {
   DeliveredBundle bundle;
   tlog::TlogProof proof;
+  tlog::Note note;              // proof.checkpoint parsed (syntax only), for VerifyNote
+  tlog::Checkpoint checkpoint;  // note.text parsed
 };
 StatusOr<ParsedDelivered> ParseDeliveredBundleFull(ByteSpan bytes);
 

@@ -1,7 +1,5 @@
 #include "trust/json_util.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -198,32 +196,10 @@ StatusOr<Bytes> DecodeLowerHex(std::string_view text, size_t min_len, size_t max
   return HexDecode(text);
 }
 
-std::string Base64EncodeFast(ByteSpan data) {
-  std::string out((data.size() + 2) / 3 * 4 + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+std::string Base64EncodeFast(ByteSpan data) { return Base64EncodePublic(data); }
 
-// base64 = *(4 alphabet) [2 alphabet "==" / 3 alphabet "="]   (RFC 4648 §4), canonical.
-StatusOr<Bytes> Base64DecodeStrict(std::string_view text) {
-  if (text.size() % 4 != 0 || text.size() > (size_t{1} << 30)) {
-    return InvalidArgument("not canonical standard base64 (length is not a multiple of 4)");
-  }
-  if (text.empty()) return Bytes();
-  Bytes out(text.size() / 4 * 3);
-  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  size_t pad = text.back() == '=' ? (text[text.size() - 2] == '=' ? 2 : 1) : 0;
-  if (n < 0 || static_cast<size_t>(n) != out.size()) {
-    return InvalidArgument("not canonical standard base64");
-  }
-  out.resize(out.size() - pad);
-  // Canonical: no whitespace, no misplaced padding, unused bits zero.
-  if (Base64EncodeFast(out) != text) return InvalidArgument("not canonical standard base64");
-  return out;
-}
+// Standard base64 (RFC 4648 §4), canonical: common/bytes.h Base64DecodePublic.
+StatusOr<Bytes> Base64DecodeStrict(std::string_view text) { return Base64DecodePublic(text); }
 
 bool IsValidUtf8(std::string_view text) {
   try {

@@ -52,9 +52,9 @@ StatusOr<Bytes> GetBase64(const Json& obj, std::string_view key, std::string_vie
 StatusOr<Bytes> DecodeLowerHex(std::string_view text, size_t min_len, size_t max_len,
                                std::string_view what);
 
-// Strict standard base64 (RFC 4648 §4, padded, canonical: re-encoding gives the input back) over
-// OpenSSL's EVP block codec, for public data on the verification path (libsodium's constant-time
-// decoder costs ~15x more per byte, which dominated bundle parsing). InvalidArgument otherwise.
+// Strict standard base64 (RFC 4648 §4, padded, canonical) for public data on the verification path:
+// common/bytes.h Base64DecodePublic / Base64EncodePublic (OpenSSL's block codec; libsodium's
+// constant-time decoder costs ~15x more per byte). InvalidArgument otherwise.
 StatusOr<Bytes> Base64DecodeStrict(std::string_view text);
 std::string Base64EncodeFast(ByteSpan data);
 

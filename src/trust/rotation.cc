@@ -123,8 +123,8 @@ TrustResult<AppliedPolicyUpdate> ApplyPolicyUpdate(const TrustPolicy& current, B
                                                ", in the future; check the device clock");
   }
   // 5. Logged under the current policy's logs and witnesses.
-  TrustResult<VerifiedInclusion> inc =
-      internal::VerifyInclusionOnly(current, envelope_bytes, parsed->proof);
+  TrustResult<VerifiedInclusion> inc = internal::VerifyInclusionOnly(
+      current, envelope_bytes, parsed->proof, std::move(parsed->note), parsed->checkpoint);
   if (!inc.ok()) return inc.rejection();
   // 6. Version.
   crypto::Sha256Digest digest = crypto::Sha256(envelope_bytes);
@@ -142,10 +142,11 @@ TrustResult<AppliedPolicyUpdate> ApplyPolicyUpdate(const TrustPolicy& current, B
     redelivery = true;
   }
   TrustState work = state;
-  if (auto r = internal::CheckConsistency(current, *inc, work, fetcher)) return *r;
+  if (auto r = internal::CheckConsistency(current, inc.value(), work, fetcher)) return *r;
   work.policy = AdoptedPolicy{payload->version, payload->policy_text, digest};
   state = std::move(work);
-  return AppliedPolicyUpdate{std::move(*next), payload->version, redelivery};
+  return AppliedPolicyUpdate{std::move(*next), payload->version, redelivery, inc->consistency,
+                             inc->consistency_detail};
 }
 
 StatusOr<TrustPolicy> EffectivePolicy(const TrustPolicy& configured, const TrustState& state) {

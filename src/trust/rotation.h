@@ -64,6 +64,8 @@ struct AppliedPolicyUpdate {
   TrustPolicy policy;  // the policy now in force
   uint64_t version = 0;
   bool redelivery = false;
+  ConsistencyCheck consistency = ConsistencyCheck::kFirst;  // step 5's log consistency check
+  std::string consistency_detail;
 };
 // See the rules above. `current` must be EffectivePolicy(configured, state). `state` changes only on
 // success; the caller persists it with SaveState.

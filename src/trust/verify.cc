@@ -19,6 +19,17 @@ std::string JoinNames(const std::set<std::string>& names) {
 
 }  // namespace
 
+const char* ConsistencyCheckName(ConsistencyCheck c) {
+  switch (c) {
+    case ConsistencyCheck::kFirst: return "first";
+    case ConsistencyCheck::kSame: return "same";
+    case ConsistencyCheck::kProven: return "proven";
+    case ConsistencyCheck::kOffline: return "offline";
+    case ConsistencyCheck::kFetchFailed: return "fetch-failed";
+  }
+  return "offline";
+}
+
 TrustResult<SignatureTally> TallySignatures(const TrustPolicy& policy, const Envelope& envelope) {
   SignatureTally tally;
   if (policy.mode() != TrustMode::kOverTheAir) {
@@ -76,11 +87,19 @@ namespace internal {
 
 TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, ByteSpan envelope_bytes,
                                                    const tlog::TlogProof& proof) {
-  const tlog::Policy& lp = policy.log_policy();
   StatusOr<tlog::Note> note = tlog::ParseNote(proof.checkpoint);
   if (!note.ok()) return Reject(Rejection::kMalformed, "tlog-proof checkpoint: " + note.status().message());
   StatusOr<tlog::Checkpoint> cp = tlog::ParseCheckpoint(note->text);
   if (!cp.ok()) return Reject(Rejection::kMalformed, "tlog-proof checkpoint: " + cp.status().message());
+  return VerifyInclusionOnly(policy, envelope_bytes, proof, std::move(*note), *cp);
+}
+
+TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, ByteSpan envelope_bytes,
+                                                   const tlog::TlogProof& proof, tlog::Note note_value,
+                                                   const tlog::Checkpoint& checkpoint) {
+  const tlog::Policy& lp = policy.log_policy();
+  tlog::Note* note = &note_value;
+  const tlog::Checkpoint* cp = &checkpoint;
   // The note is parsed once here and verified with tlog::VerifyNote (what tlog::OpenCheckpoint
   // does, with each failure mapped to its own rejection code).
   const tlog::NoteVerifierSet log_keys = lp.LogVerifiers();
@@ -141,11 +160,13 @@ TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, By
   return out;
 }
 
-std::optional<RejectionInfo> CheckConsistency(const TrustPolicy& policy, const VerifiedInclusion& inc,
+std::optional<RejectionInfo> CheckConsistency(const TrustPolicy& policy, VerifiedInclusion& inc,
                                               TrustState& state, ConsistencyFetcher* fetcher) {
   auto it = state.logs.find(inc.origin);
   if (it == state.logs.end()) {
     state.logs[inc.origin] = {inc.size, inc.root, inc.checkpoint};
+    inc.consistency = ConsistencyCheck::kFirst;
+    inc.consistency_detail = "first checkpoint stored for this log (size " + std::to_string(inc.size) + ")";
     return std::nullopt;
   }
   LogState& stored = it->second;
@@ -158,22 +179,38 @@ std::optional<RejectionInfo> CheckConsistency(const TrustPolicy& policy, const V
   };
   if (inc.size == stored.size) {
     if (inc.root != stored.root) return split("same size, different root");
+    inc.consistency = ConsistencyCheck::kSame;
+    inc.consistency_detail = "the stored checkpoint (size " + std::to_string(inc.size) + ")";
     return std::nullopt;
   }
-  if (fetcher != nullptr) {
+  const uint64_t lo = std::min(inc.size, stored.size), hi = std::max(inc.size, stored.size);
+  const std::string sizes = "sizes " + std::to_string(lo) + " and " + std::to_string(hi);
+  if (fetcher == nullptr) {
+    inc.consistency = ConsistencyCheck::kOffline;
+    inc.consistency_detail = "offline: " + sizes + " not compared; the witness quorum vouches for the checkpoint";
+  } else if (lo == 0) {
+    inc.consistency = ConsistencyCheck::kProven;  // every tree extends the empty one
+    inc.consistency_detail = "the stored tree is empty";
+  } else {
     std::optional<std::string> url;
     for (const tlog::PolicyLog& l : policy.log_policy().logs()) {
       if (l.verifier->name() == inc.origin) url = l.url;
     }
-    uint64_t lo = std::min(inc.size, stored.size), hi = std::max(inc.size, stored.size);
     const tlog::Hash& lo_root = inc.size < stored.size ? inc.root : stored.root;
     const tlog::Hash& hi_root = inc.size < stored.size ? stored.root : inc.root;
     StatusOr<std::vector<tlog::Hash>> proof = fetcher->FetchConsistencyProof(inc.origin, url, lo, hi);
-    // A fetch error falls back to the offline rule (the witness quorum vouches for the checkpoint).
     if (proof.ok()) {
       Status s = tlog::VerifyConsistency(lo, hi, lo_root, hi_root, *proof,
                                          tlog::ConsistencyFromZero::kAcceptEmptyProof);
-      if (!s.ok()) return split("the consistency proof fails (" + s.message() + ")");
+      if (!s.ok()) return split("the consistency proof between " + sizes + " fails (" + s.message() + ")");
+      inc.consistency = ConsistencyCheck::kProven;
+      inc.consistency_detail = "consistency proof between " + sizes + " fetched and verified";
+    } else {
+      // Only a failed fetch falls back to the offline rule, and the result says so.
+      inc.consistency = ConsistencyCheck::kFetchFailed;
+      inc.consistency_detail = "could not fetch a consistency proof between " + sizes + " (" +
+                               proof.status().message() +
+                               "); accepted on the witness quorum (offline rule)";
     }
   }
   if (inc.size > stored.size) stored = {inc.size, inc.root, inc.checkpoint};
@@ -193,7 +230,7 @@ TrustResult<VerifiedInclusion> VerifyInclusionAndConsistency(const TrustPolicy& 
   TrustResult<VerifiedInclusion> inc = internal::VerifyInclusionOnly(policy, envelope_bytes, proof);
   if (!inc.ok()) return inc;
   TrustState work = state;
-  if (auto r = internal::CheckConsistency(policy, *inc, work, fetcher)) return *r;
+  if (auto r = internal::CheckConsistency(policy, inc.value(), work, fetcher)) return *r;
   state = std::move(work);
   return inc;
 }
@@ -256,8 +293,8 @@ TrustResult<VerifiedBundle> VerifyBundle(const TrustPolicy& policy, ByteSpan del
                                          FormatDuration(*policy.max_age()) + "; fetch a newer one");
   }
   // 6. tlog-proof.
-  TrustResult<VerifiedInclusion> inc =
-      internal::VerifyInclusionOnly(policy, envelope_bytes, parsed->proof);
+  TrustResult<VerifiedInclusion> inc = internal::VerifyInclusionOnly(
+      policy, envelope_bytes, parsed->proof, std::move(parsed->note), parsed->checkpoint);
   if (!inc.ok()) return inc.rejection();
   // 7. Epoch.
   crypto::Sha256Digest digest = crypto::Sha256(envelope_bytes);
@@ -279,7 +316,7 @@ TrustResult<VerifiedBundle> VerifyBundle(const TrustPolicy& policy, ByteSpan del
   }
   // 8. Consistency with the stored checkpoint.
   TrustState work = state;
-  if (auto r = internal::CheckConsistency(policy, *inc, work, fetcher)) return *r;
+  if (auto r = internal::CheckConsistency(policy, inc.value(), work, fetcher)) return *r;
   // 9. Update the state.
   work.namespaces[payload->ns] = {payload->epoch, digest};
   state = std::move(work);
@@ -294,6 +331,8 @@ TrustResult<VerifiedBundle> VerifyBundle(const TrustPolicy& policy, ByteSpan del
   out.log_index = inc->index;
   out.checkpoint_size = inc->size;
   out.redelivery = redelivery;
+  out.consistency = inc->consistency;
+  out.consistency_detail = inc->consistency_detail;
   return out;
 }
 

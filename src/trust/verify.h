@@ -23,9 +23,10 @@
 //   7. Epoch vs the stored high-water mark of the namespace: lower [rollback]; equal with other
 //      envelope bytes [equivocation]; equal with identical bytes is accepted (a re-delivery).
 //   8. Checkpoint vs the one stored for the log origin: same size, other root [split-view]; other
-//      size: with a fetcher, the consistency proof between the two sizes must verify [split-view]
-//      (a fetch error falls back to the offline rule); offline, the witness quorum checked in
-//      step 6 vouches for it. The stored checkpoint only ever grows.
+//      size: with a fetcher, the consistency proof between the two sizes must verify [split-view];
+//      only when the fetch fails does the offline rule apply, and the result says so
+//      (ConsistencyCheck::kFetchFailed); offline, the witness quorum checked in step 6 vouches for
+//      it. The stored checkpoint only ever grows.
 //   9. Update `state` (in memory; the caller persists it with SaveState before using the fleets).
 // `state` is modified only on success.
 //
@@ -155,7 +156,7 @@ Status SaveState(const std::filesystem::path& path, const TrustState& state);
 // ---- Verification ----------------------------------------------------------------------------
 
 // Online consistency checks: fetches RFC 6962 consistency proofs from a log (e.g. its tlog-tiles
-// endpoint). Offline clients pass nullptr.
+// endpoint: trust/online_consistency.h). Offline clients pass nullptr.
 class ConsistencyFetcher {
  public:
   virtual ~ConsistencyFetcher() = default;
@@ -165,6 +166,18 @@ class ConsistencyFetcher {
       std::string_view origin, const std::optional<std::string>& url, uint64_t old_size,
       uint64_t new_size) = 0;
 };
+
+// How step 8 established that a checkpoint is consistent with the one stored for its log.
+enum class ConsistencyCheck {
+  kFirst,        // nothing stored for this log yet: the witnessed checkpoint is stored as is
+  kSame,         // the stored checkpoint (same size and root)
+  kProven,       // a consistency proof fetched online verified against both roots
+  kOffline,      // other size, no fetcher (offline): the witness quorum of step 6 vouches for it
+  kFetchFailed,  // other size, online, but the proof could not be fetched (the reason is in
+                 //   consistency_detail): the offline rule was applied instead
+};
+// "first", "same", "proven", "offline", "fetch-failed".
+const char* ConsistencyCheckName(ConsistencyCheck c);
 
 struct VerifiedBundle {
   Payload payload;
@@ -177,6 +190,8 @@ struct VerifiedBundle {
   uint64_t log_index = 0;
   uint64_t checkpoint_size = 0;
   bool redelivery = false;  // same epoch and bytes as already stored (state unchanged)
+  ConsistencyCheck consistency = ConsistencyCheck::kFirst;
+  std::string consistency_detail;  // for humans: sizes compared, or why the fetch failed
 };
 
 // See the order above. `delivered` is a trust/delivered.h container.
@@ -203,6 +218,8 @@ struct VerifiedInclusion {
   tlog::Hash root{};
   std::string checkpoint;
   std::vector<std::string> witnesses;
+  ConsistencyCheck consistency = ConsistencyCheck::kFirst;  // set by the consistency step
+  std::string consistency_detail;
 };
 TrustResult<VerifiedInclusion> VerifyInclusionAndConsistency(const TrustPolicy& policy,
                                                              ByteSpan envelope_bytes,

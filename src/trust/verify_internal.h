@@ -13,9 +13,14 @@ namespace keyward::trust::internal {
 // Step 6 of VerifyBundle: log signature, witness quorum, inclusion of the exact envelope bytes.
 TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, ByteSpan envelope_bytes,
                                                    const tlog::TlogProof& proof);
-// Step 8: consistency with (and update of) the stored checkpoint of inc.origin in `state`.
-// nullopt on success.
-std::optional<RejectionInfo> CheckConsistency(const TrustPolicy& policy, const VerifiedInclusion& inc,
+// The same with the checkpoint note and body already parsed from proof.checkpoint
+// (ParsedDelivered), so the note is not parsed twice.
+TrustResult<VerifiedInclusion> VerifyInclusionOnly(const TrustPolicy& policy, ByteSpan envelope_bytes,
+                                                   const tlog::TlogProof& proof, tlog::Note note,
+                                                   const tlog::Checkpoint& checkpoint);
+// Step 8: consistency with (and update of) the stored checkpoint of inc.origin in `state`; sets
+// inc.consistency / inc.consistency_detail. nullopt on success.
+std::optional<RejectionInfo> CheckConsistency(const TrustPolicy& policy, VerifiedInclusion& inc,
                                               TrustState& state, ConsistencyFetcher* fetcher);
 
 }  // namespace keyward::trust::internal

@@ -297,7 +297,14 @@ TEST_F(VerifyTest, SplitViewSameSizeDifferentRoot) {
   EXPECT_EQ(fork_fetcher.calls, 1);
   // An unreachable log falls back to the offline rule.
   FailingFetcher failing;
-  EXPECT_EQ(CodeOf(Verify(d, kNow, &failing)), "accepted");
+  auto fallback = Verify(d, kNow, &failing);
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ(fallback->consistency, ConsistencyCheck::kFetchFailed);  // and says so
+  EXPECT_NE(fallback->consistency_detail.find("offline"), std::string::npos) << fallback->consistency_detail;
+  state_ = saved;
+  auto offline = Verify(d, kNow, nullptr);
+  ASSERT_TRUE(offline.ok());
+  EXPECT_EQ(offline->consistency, ConsistencyCheck::kOffline);
 }
 
 TEST_F(VerifyTest, OnlineConsistencyWithAnHonestLog) {
@@ -307,7 +314,13 @@ TEST_F(VerifyTest, OnlineConsistencyWithAnHonestLog) {
   auto r = Verify(later, kNow, &fetcher);
   ASSERT_TRUE(r.ok()) << r.rejection().ToString();
   EXPECT_EQ(fetcher.calls, 1);
+  EXPECT_EQ(r->consistency, ConsistencyCheck::kProven);
   EXPECT_EQ(state_.logs.begin()->second.size, w_.size());
+  // The same checkpoint again needs no proof.
+  auto same = Verify(later, kNow, &fetcher);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->consistency, ConsistencyCheck::kSame);
+  EXPECT_EQ(fetcher.calls, 1);
 }
 
 TEST_F(VerifyTest, OlderCheckpointKeepsTheStoredOne) {

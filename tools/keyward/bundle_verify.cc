@@ -1,5 +1,8 @@
 // `keyward bundle verify` and `keyward bundle inspect` (see bundle.cc for the command family).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "bundle_common.h"
@@ -8,6 +11,7 @@
 #include "tlog/proof_file.h"
 #include "trust/delivered.h"
 #include "trust/envelope.h"
+#include "trust/online_consistency.h"
 #include "trust/payload.h"
 #include "trust/policy.h"
 #include "trust/rotation.h"
@@ -22,6 +26,8 @@ struct VerifyArgs {
   std::string in;
   std::string now;
   bool dry_run = false;
+  bool offline = false;
+  int fetch_timeout_ms = 8000;
 };
 
 int Rejected(const trust::RejectionInfo& r) {
@@ -41,6 +47,15 @@ void PrintFleets(const trust::Payload& p) {
   }
 }
 
+// "log consistency: ..." on stdout; a fallback to the offline rule also on stderr as a warning.
+void PrintConsistency(trust::ConsistencyCheck c, const std::string& detail) {
+  std::printf("log consistency: %s: %s\n", trust::ConsistencyCheckName(c), detail.c_str());
+  if (c == trust::ConsistencyCheck::kFetchFailed) {
+    std::fprintf(stderr, "warning: the consistency proof could not be fetched, so the offline rule was applied: %s\n",
+                 detail.c_str());
+  }
+}
+
 int RunVerify(const VerifyArgs& a) {
   trust::UnixSeconds now = NowSeconds();
   if (!a.now.empty()) {
@@ -56,10 +71,18 @@ int RunVerify(const VerifyArgs& a) {
   if (!policy.ok()) return Failure("bundle verify", policy.status());
   auto input = ReadInput(a.in);
   if (!input.ok()) return Failure("bundle verify", input.status());
+  std::unique_ptr<trust::HttpConsistencyFetcher> fetcher;
+  if (!a.offline) {
+    trust::HttpConsistencyFetcher::Options fo;
+    fo.total_timeout = std::chrono::milliseconds(a.fetch_timeout_ms);
+    fo.read_timeout = std::min(fo.read_timeout, fo.total_timeout);
+    fo.connect_timeout = std::min(fo.connect_timeout, fo.total_timeout);
+    fetcher = std::make_unique<trust::HttpConsistencyFetcher>(fo);
+  }
   auto type = trust::DeliveredPayloadType(AsBytes(*input));
   if (!type.ok()) return Rejected(type.rejection());
   if (*type == trust::kPolicyPayloadType) {
-    auto applied = trust::ApplyPolicyUpdate(*policy, AsBytes(*input), *state, now);
+    auto applied = trust::ApplyPolicyUpdate(*policy, AsBytes(*input), *state, now, fetcher.get());
     if (!applied.ok()) return Rejected(applied.rejection());
     if (!a.dry_run) {
       if (Status s = trust::SaveState(a.state, *state); !s.ok()) return Failure("bundle verify", s);
@@ -67,9 +90,10 @@ int RunVerify(const VerifyArgs& a) {
     std::printf("accepted: policy update version %llu for namespace %s%s\n",
                 static_cast<unsigned long long>(applied->version), applied->policy.ns().c_str(),
                 applied->redelivery ? " (already adopted)" : "");
+    PrintConsistency(applied->consistency, applied->consistency_detail);
     return 0;
   }
-  auto verified = trust::VerifyBundle(*policy, AsBytes(*input), *state, now);
+  auto verified = trust::VerifyBundle(*policy, AsBytes(*input), *state, now, fetcher.get());
   if (!verified.ok()) return Rejected(verified.rejection());
   if (!a.dry_run) {
     if (Status s = trust::SaveState(a.state, *state); !s.ok()) return Failure("bundle verify", s);
@@ -84,6 +108,7 @@ int RunVerify(const VerifyArgs& a) {
               static_cast<unsigned long long>(verified->log_index),
               static_cast<unsigned long long>(verified->checkpoint_size), witnesses.c_str(),
               trust::FormatRfc3339Utc(verified->payload.expires).c_str());
+  PrintConsistency(verified->consistency, verified->consistency_detail);
   PrintFleets(verified->payload);
   return 0;
 }
@@ -182,6 +207,13 @@ void RegisterBundleVerifyAndInspect(CLI::App& bundle) {
   verify->add_option("--in", v->in, "Delivered bundle file ('-' for stdin)")->required();
   verify->add_option("--now", v->now, "Verification time, RFC 3339 UTC (default: the system clock)");
   verify->add_flag("--dry-run", v->dry_run, "Do not update the state file");
+  verify->add_flag("--offline", v->offline,
+                   "Do not fetch a consistency proof from the log (the URL of the policy's `log` line) when the\n"
+                   "checkpoint's size differs from the stored one; accept a larger witnessed tree (offline rule).\n"
+                   "Online (default), a fetch failure also falls back to the offline rule, with a warning");
+  verify->add_option("--fetch-timeout-ms", v->fetch_timeout_ms,
+                     "Online: total time allowed for fetching the log's tiles (default 8000)")
+      ->check(CLI::Range(100, 120000));
   verify->callback([v] { ExitCode() = RunVerify(*v); });
 
   auto in = std::make_shared<std::string>();
