@@ -10,6 +10,7 @@
 #include "trust/delivered.h"
 #include "trust/envelope.h"
 #include "trust/payload.h"
+#include "trust/rotation.h"
 
 namespace keyward::node {
 namespace fs = std::filesystem;
@@ -38,15 +39,32 @@ StatusOr<std::string> ReadBounded(const fs::path& path, size_t max) {
 
 }  // namespace
 
-StatusOr<std::pair<std::string, uint64_t>> BundleSource::PeekNamespaceAndEpoch(std::string_view bytes) {
+StatusOr<BundleSource::Peeked> BundleSource::PeekDelivered(std::string_view bytes) {
   ASSIGN_OR_RETURN(trust::DeliveredBundle delivered, trust::ParseDeliveredBundle(AsBytes(bytes)));
   ASSIGN_OR_RETURN(trust::Envelope envelope, trust::ParseEnvelope(delivered.envelope));
+  Peeked out;
+  if (envelope.payload_type == trust::kPolicyPayloadType) {
+    ASSIGN_OR_RETURN(trust::PolicyUpdatePayload update, trust::ParsePolicyUpdatePayload(envelope.payload));
+    out.policy_update = true;
+    out.ns = std::move(update.ns);
+    out.number = update.version;
+    return out;
+  }
   if (envelope.payload_type != trust::kFleetsPayloadType) {
-    return InvalidArgument("payloadType is \"" + envelope.payload_type + "\", not " +
-                           std::string(trust::kFleetsPayloadType) + " (only fleet bundles go inline)");
+    return InvalidArgument("payloadType is \"" + envelope.payload_type + "\", neither " +
+                           std::string(trust::kFleetsPayloadType) + " nor " +
+                           std::string(trust::kPolicyPayloadType));
   }
   ASSIGN_OR_RETURN(trust::Payload payload, trust::ParsePayload(envelope.payload));
-  return std::make_pair(payload.ns, payload.epoch);
+  out.ns = std::move(payload.ns);
+  out.number = payload.epoch;
+  return out;
+}
+
+StatusOr<std::pair<std::string, uint64_t>> BundleSource::PeekNamespaceAndEpoch(std::string_view bytes) {
+  ASSIGN_OR_RETURN(Peeked p, PeekDelivered(bytes));
+  if (p.policy_update) return InvalidArgument("a policy update, not a fleets bundle");
+  return std::make_pair(std::move(p.ns), p.number);
 }
 
 StatusOr<std::unique_ptr<BundleSource>> BundleSource::Start(Options options) {
@@ -74,6 +92,11 @@ BundleSource::~BundleSource() {
 std::shared_ptr<const InlineBundle> BundleSource::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
   return current_;
+}
+
+std::shared_ptr<const InlinePolicyUpdates> BundleSource::PolicyUpdates() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return updates_;
 }
 
 bool BundleSource::Attach(uint64_t client_epoch, std::string* field) const {
@@ -105,6 +128,7 @@ uint64_t BundleSource::Rescan() {
   if (now == last_seen_) return current ? current->epoch : 0;
   last_seen_ = now;
   std::shared_ptr<InlineBundle> best;
+  std::map<uint64_t, std::shared_ptr<const InlineBundle>> updates;  // by version
   size_t looked = 0;
   for (const auto& [name, fp] : now) {
     if (++looked > kMaxBundleFiles) {
@@ -125,19 +149,40 @@ uint64_t BundleSource::Rescan() {
       warn_once(data.status());
       continue;
     }
-    auto peek = PeekNamespaceAndEpoch(*data);
+    auto peek = PeekDelivered(*data);
     if (!peek.ok()) {
       warn_once(peek.status());
       continue;
     }
-    if (peek->first != options_.ns) {
-      warn_once(InvalidArgument("bundle is for namespace \"" + peek->first + "\", this node serves \"" +
+    if (peek->ns != options_.ns) {
+      warn_once(InvalidArgument("bundle is for namespace \"" + peek->ns + "\", this node serves \"" +
                                 options_.ns + "\""));
       continue;
     }
-    if (!best || peek->second > best->epoch) {
-      best = std::make_shared<InlineBundle>(InlineBundle{peek->second, std::move(*data), path.string()});
+    if (peek->policy_update) {
+      auto& slot = updates[peek->number];
+      if (slot) {  // names are visited in order: the later file name wins
+        spdlog::warn("event=policy_update_duplicate version={} kept={} dropped={}", peek->number, path.string(),
+                     slot->file);
+      }
+      slot = std::make_shared<InlineBundle>(InlineBundle{peek->number, std::move(*data), path.string()});
+      continue;
     }
+    if (!best || peek->number > best->epoch) {
+      best = std::make_shared<InlineBundle>(InlineBundle{peek->number, std::move(*data), path.string()});
+    }
+  }
+  {
+    auto list = std::make_shared<InlinePolicyUpdates>();
+    for (auto& [version, u] : updates) list->push_back(u);
+    std::shared_ptr<const InlinePolicyUpdates> old = PolicyUpdates();
+    const size_t before = old ? old->size() : 0;
+    if (list->size() != before || (!list->empty() && list->back()->bytes != old->back()->bytes)) {
+      spdlog::info("event=policy_updates_loaded count={} newest_version={}", list->size(),
+                   list->empty() ? 0 : list->back()->epoch);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    updates_ = std::move(list);
   }
   if (best && (!current || best->epoch > current->epoch)) {
     spdlog::info("event=bundle_loaded file={} epoch={} bytes={}", best->file, best->epoch, best->bytes.size());

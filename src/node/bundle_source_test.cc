@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "support/vectors.h"
+#include "trust/rotation.h"
 #include "trust/trust_fixture.h"
+#include "keyward/v1/vault.pb.h"
 
 namespace keyward::node {
 namespace {
@@ -20,6 +22,12 @@ class BundleSourceTest : public ::testing::Test {
     trust::Payload p = world_.MakePayload(epoch);
     p.ns = ns;
     return world_.Deliver(world_.Signed(p));
+  }
+  std::string Update(uint64_t version) {
+    auto e = trust::CreatePolicyUpdate(world_.Policy(), version, TrustWorld::kNow - 60);
+    EXPECT_TRUE(e.ok());
+    for (const char* n : {"org-a", "org-b"}) EXPECT_TRUE(trust::AddSignature(*e, world_.signer(n)).ok());
+    return world_.Deliver(*e);
   }
   void Write(const std::string& name, const std::string& data) {
     std::ofstream out(dir_.path() / name, std::ios::binary);
@@ -100,6 +108,60 @@ TEST_F(BundleSourceTest, BackgroundThreadReloads) {
   }
   ASSERT_NE((*s)->Current(), nullptr);
   EXPECT_EQ((*s)->Current()->epoch, 5u);
+}
+
+TEST_F(BundleSourceTest, ServesPolicyUpdatesAboveTheClientsVersionOldestFirst) {
+  const std::string u1 = Update(1), u2 = Update(2), b3 = Bundle(3);
+  Write("p2.bundle", u2);
+  Write("p1.bundle", u1);
+  Write("e3.bundle", b3);
+  auto s = Start();
+  EXPECT_EQ(s->Current()->epoch, 3u);  // updates never count as the fleets bundle
+  ASSERT_NE(s->PolicyUpdates(), nullptr);
+  ASSERT_EQ(s->PolicyUpdates()->size(), 2u);
+
+  v1::RecoverStartRequest req;
+  v1::RecoverStartResponse resp;
+  s->AttachTo(req, &resp);  // version 0, epoch 0: both updates, oldest first, and the bundle
+  ASSERT_EQ(resp.policy_updates_size(), 2);
+  EXPECT_EQ(resp.policy_updates(0), u1);
+  EXPECT_EQ(resp.policy_updates(1), u2);
+  EXPECT_EQ(resp.validation_bundle(), b3);
+
+  req.set_client_policy_version(1);
+  req.set_client_bundle_epoch(3);
+  resp.Clear();
+  s->AttachTo(req, &resp);
+  ASSERT_EQ(resp.policy_updates_size(), 1);
+  EXPECT_EQ(resp.policy_updates(0), u2);
+  EXPECT_TRUE(resp.validation_bundle().empty());
+
+  req.set_client_policy_version(2);
+  resp.Clear();
+  s->AttachTo(req, &resp);
+  EXPECT_EQ(resp.policy_updates_size(), 0);
+
+  // Withdrawing a file withdraws the update (unlike bundles, the set is what the directory holds).
+  std::filesystem::remove(dir_.path() / "p2.bundle");
+  s->Rescan();
+  req.set_client_policy_version(0);
+  resp.Clear();
+  s->AttachTo(req, &resp);
+  ASSERT_EQ(resp.policy_updates_size(), 1);
+  EXPECT_EQ(resp.policy_updates(0), u1);
+}
+
+TEST_F(BundleSourceTest, PeekTellsBundlesAndPolicyUpdatesApart) {
+  auto u = BundleSource::PeekDelivered(Update(7));
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_TRUE(u->policy_update);
+  EXPECT_EQ(u->number, 7u);
+  EXPECT_EQ(u->ns, TrustWorld::kNamespace);
+  auto b = BundleSource::PeekDelivered(Bundle(5));
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(b->policy_update);
+  EXPECT_EQ(b->number, 5u);
+  EXPECT_FALSE(BundleSource::PeekNamespaceAndEpoch(Update(7)).ok());
 }
 
 TEST_F(BundleSourceTest, PeekRejectsPolicyUpdatesAndGarbage) {
