@@ -3,7 +3,12 @@
  * A plain C view of the C++ SDK (keyward/client.h): store a backup secret in a Keyward vault and
  * get it back with a password. The password never leaves the device (OPAQUE, RFC 9807); after
  * max_attempts wrong guesses the vault destroys the secret. The client talks only to a vault whose
- * fleet key the trust policy validates.
+ * fleet key the trust policy validates (docs/trust.md "Trust modes"):
+ *   - pinned: the policy lists the fleet keys (`fleet ID KEY` lines); keyward_client_new;
+ *   - over-the-air: the policy pins the signing organisations, the audit log and its witnesses;
+ *     fleet keys arrive in validation bundles (and the policy itself may be rotated by logged
+ *     policy updates) inline with the vault's answers and are verified before use. The client
+ *     keeps a small state file (epoch, log and policy high-water marks); keyward_client_new_with_state.
  *
  *   keyward_client* c = NULL;
  *   if (keyward_client_new("vault.example:7443", policy_text, NULL, &c) != KEYWARD_OK) {
@@ -58,6 +63,18 @@ typedef struct keyward_client keyward_client;
  * (m=65536 KiB, t=3, p=4). On success *out is a new client. */
 keyward_status keyward_client_new(const char* vault_address, const char* trust_policy_text,
                                   const char* fleet_id, keyward_client** out);
+
+/* As keyward_client_new, for any trust policy; an over-the-air policy (signer/log/witness lines)
+ * needs `trust_state_path`: a file the app keeps for this policy (created if missing, replaced
+ * atomically; losing it re-opens rollback, so back it up with the app's data). NULL or "" is only
+ * valid with a pinned policy. `fleet_id` (NULL or "") over the air: the fleet is the one whose
+ * bundle endpoints list vault_address. The client checks the log's consistency online (the URL of
+ * the policy's `log` line) when a new checkpoint arrives, falling back to the witness quorum if the
+ * log cannot be reached. A refused bundle is KEYWARD_TRUST with "rejected: <code>: ..." in
+ * keyward_error_message() (codes: docs/trust.md). */
+keyward_status keyward_client_new_with_state(const char* vault_address, const char* trust_policy_text,
+                                             const char* trust_state_path, const char* fleet_id,
+                                             keyward_client** out);
 
 /* Sets the Argon2id parameters (memory in KiB, iterations, lanes). They must be the same at
  * registration and at every recovery of a record. Call before any other use of the client. */

@@ -20,6 +20,7 @@ struct keyward_client {
   std::unique_ptr<keyward::VaultClient> sdk;
   std::string vault_address;
   std::string trust_policy_text;
+  std::string trust_state_path;  // over-the-air policies
   std::string fleet_id;
 };
 
@@ -95,6 +96,7 @@ keyward_status Rebuild(keyward_client* c, keyward::crypto::KsfConfig ksf) {
   keyward::VaultClient::Config config;
   config.vault_address = c->vault_address;
   config.trust_policy_text = c->trust_policy_text;
+  config.trust_state_path = c->trust_state_path;
   config.fleet_id = c->fleet_id;
   config.ksf = std::move(ksf);
   config.credentials = [](std::string_view) { return SlotOrError(g_credential, "account"); };
@@ -122,6 +124,12 @@ extern "C" {
 
 keyward_status keyward_client_new(const char* vault_address, const char* trust_policy_text,
                                   const char* fleet_id, keyward_client** out) {
+  return keyward_client_new_with_state(vault_address, trust_policy_text, nullptr, fleet_id, out);
+}
+
+keyward_status keyward_client_new_with_state(const char* vault_address, const char* trust_policy_text,
+                                             const char* trust_state_path, const char* fleet_id,
+                                             keyward_client** out) {
   return Guard([&]() -> keyward_status {
     if (out == nullptr || vault_address == nullptr || trust_policy_text == nullptr ||
         *vault_address == '\0') {
@@ -132,6 +140,7 @@ keyward_status keyward_client_new(const char* vault_address, const char* trust_p
     auto c = std::make_unique<keyward_client>();
     c->vault_address = vault_address;
     c->trust_policy_text = trust_policy_text;
+    c->trust_state_path = trust_state_path == nullptr ? "" : trust_state_path;
     c->fleet_id = fleet_id == nullptr ? "" : fleet_id;
     const keyward_status s = Rebuild(c.get(), keyward::crypto::KsfConfig::Default());
     if (s != KEYWARD_OK) return s;

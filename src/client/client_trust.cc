@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "trust/online_consistency.h"
 #include "trust/rotation.h"
 
 namespace keyward::client {
@@ -34,7 +35,8 @@ StatusOr<std::unique_ptr<ClientTrust>> ClientTrust::Create(Options options) {
   trust->mode_ = policy->mode();
   if (trust->mode_ == trust::TrustMode::kOverTheAir) {
     if (options.state_path.empty()) {
-      return InvalidArgument("an over-the-air trust policy needs a trust state file (--state FILE): it keeps the "
+      return InvalidArgument("an over-the-air trust policy needs a trust state file (--state FILE; SDK: Config::trust_state_path; C: "
+                             "keyward_client_new_with_state): it keeps the "
                              "epoch and log high-water marks that stop rollback");
     }
     ASSIGN_OR_RETURN(trust->state_, trust::LoadState(options.state_path));
@@ -52,6 +54,9 @@ StatusOr<std::unique_ptr<ClientTrust>> ClientTrust::Create(Options options) {
                                  : "the trust policy pins no fleet \"" + options.fleet_id + "\"");
     }
   }
+  if (trust->mode_ == trust::TrustMode::kOverTheAir && options.online_consistency) {
+    trust->fetcher_ = options.fetcher ? options.fetcher : std::make_shared<trust::HttpConsistencyFetcher>();
+  }
   trust->configured_ = std::make_unique<trust::TrustPolicy>(std::move(*policy));
   trust->options_ = std::move(options);
   return trust;
@@ -62,29 +67,83 @@ uint64_t ClientTrust::request_epoch() const {
   return payload_ ? payload_->epoch : 0;
 }
 
-Status ClientTrust::Adopt(std::string_view validation_bundle) {
-  if (validation_bundle.empty()) return Status::Ok();
-  if (mode_ != trust::TrustMode::kOverTheAir) return Status::Ok();  // pinned: bundles are ignored
-  const trust::UnixSeconds now = options_.now.value_or(SystemNow());
+uint64_t ClientTrust::request_policy_version() const {
   std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(trust::TrustPolicy policy, trust::EffectivePolicy(*configured_, state_));
-  trust::TrustState next = state_;
-  ByteSpan bytes = AsBytes(validation_bundle);
-  auto type = trust::DeliveredPayloadType(bytes);
-  if (!type.ok()) return PermissionDenied(type.rejection().ToString());
-  if (*type == trust::kPolicyPayloadType) {
-    auto applied = trust::ApplyPolicyUpdate(policy, bytes, next, now);
-    if (!applied.ok()) return PermissionDenied(applied.rejection().ToString());
-    RETURN_IF_ERROR(trust::SaveState(options_.state_path, next));
+  return state_.policy ? state_.policy->version : 0;
+}
+
+Status ClientTrust::Adopt(std::string_view validation_bundle, const std::vector<std::string_view>& policy_updates,
+                          std::string* warnings) {
+  if (warnings != nullptr) warnings->clear();
+  if (mode_ != trust::TrustMode::kOverTheAir) return Status::Ok();  // pinned: bundles are ignored
+  if (validation_bundle.empty() && policy_updates.empty()) return Status::Ok();
+  const trust::UnixSeconds now = options_.now.value_or(SystemNow());
+  std::vector<std::string> notes;
+  auto note_consistency = [&](trust::ConsistencyCheck c, const std::string& detail, const std::string& what) {
+    if (c == trust::ConsistencyCheck::kFetchFailed) notes.push_back(what + ": log consistency: " + detail);
+  };
+  auto joined = [&] {
+    std::string out;
+    for (const std::string& n : notes) out += (out.empty() ? "" : "; ") + n;
+    return out;
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  // 1. Policy updates, in the order the node sent them (oldest first). Each is checked against the
+  // policy in force at that point, so a chain of rotations is followed one link at a time.
+  bool policy_changed = false;
+  for (std::string_view update : policy_updates) {
+    ASSIGN_OR_RETURN(trust::TrustPolicy policy, trust::EffectivePolicy(*configured_, state_));
+    const uint64_t held = state_.policy ? state_.policy->version : 0;
+    trust::TrustState next = state_;
+    auto applied = trust::ApplyPolicyUpdate(policy, AsBytes(update), next, now, fetcher_.get());
+    if (!applied.ok()) {
+      notes.push_back("a policy update was refused, policy version " + std::to_string(held) +
+                      " stays in force: " + applied.rejection().ToString());
+      continue;
+    }
+    note_consistency(applied->consistency, applied->consistency_detail,
+                     "policy update " + std::to_string(applied->version));
+    if (applied->redelivery) continue;
+    RETURN_IF_ERROR(trust::SaveState(options_.state_path, next).WithContext("saving the trust state"));
     state_ = std::move(next);
-    return Status::Ok();
+    policy_changed = true;
   }
-  auto verified = trust::VerifyBundle(policy, bytes, next, now);
-  if (!verified.ok()) return PermissionDenied(verified.rejection().ToString());
-  // Persist before any fleet key from this bundle can be used (a crash must not lose the mark).
-  RETURN_IF_ERROR(trust::SaveState(options_.state_path, next).WithContext("saving the trust state"));
-  state_ = std::move(next);
-  payload_ = std::move(verified.value().payload);
+  ASSIGN_OR_RETURN(trust::TrustPolicy policy, trust::EffectivePolicy(*configured_, state_));
+  // 2. Fleets adopted earlier in this process must verify under a new policy too (unless this
+  // response replaces them with a bundle that does).
+  auto recheck_held = [&] {
+    if (!policy_changed || !payload_) return;
+    trust::TrustState scratch = state_;
+    auto again = trust::VerifyBundle(policy, AsBytes(payload_bytes_), scratch, now, nullptr);
+    if (!again.ok()) {
+      notes.push_back("the fleets adopted earlier (epoch " + std::to_string(payload_->epoch) +
+                      ") are not valid under the new policy and were dropped: " + again.rejection().ToString());
+      payload_.reset();
+      payload_bytes_.clear();
+    }
+  };
+  // 3. The bundle, under the policy now in force.
+  if (validation_bundle.empty()) {
+    recheck_held();
+  } else {
+    trust::TrustState next = state_;
+    auto verified = trust::VerifyBundle(policy, AsBytes(validation_bundle), next, now, fetcher_.get());
+    if (!verified.ok()) {
+      recheck_held();
+      std::string msg = verified.rejection().ToString();
+      if (!notes.empty()) msg += " (also: " + joined() + ")";
+      if (warnings != nullptr) *warnings = joined();
+      return PermissionDenied(msg);
+    }
+    note_consistency(verified->consistency, verified->consistency_detail,
+                     "bundle epoch " + std::to_string(verified->epoch));
+    // Persist before any fleet key from this bundle can be used (a crash must not lose the mark).
+    RETURN_IF_ERROR(trust::SaveState(options_.state_path, next).WithContext("saving the trust state"));
+    state_ = std::move(next);
+    payload_ = std::move(verified.value().payload);
+    payload_bytes_ = std::string(validation_bundle);
+  }
+  if (warnings != nullptr) *warnings = joined();
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/vectors.h"
+#include "trust/rotation.h"
 #include "trust/trust_fixture.h"
 
 namespace keyward::client {
@@ -12,6 +13,21 @@ namespace {
 using trust::FleetState;
 using trust::testing::TestFleet;
 using trust::testing::TrustWorld;
+
+// The log's consistency proofs, straight from the test world's in-memory log.
+class WorldFetcher : public trust::ConsistencyFetcher {
+ public:
+  explicit WorldFetcher(const tlog::MemoryHashStore& store) : store_(store) {}
+  StatusOr<std::vector<tlog::Hash>> FetchConsistencyProof(std::string_view, const std::optional<std::string>&,
+                                                          uint64_t old_size, uint64_t new_size) override {
+    ++calls;
+    return tlog::ConsistencyProof(old_size, new_size, store_);
+  }
+  int calls = 0;
+
+ private:
+  const tlog::MemoryHashStore& store_;
+};
 
 class ClientTrustTest : public ::testing::Test {
  protected:
@@ -22,6 +38,7 @@ class ClientTrustTest : public ::testing::Test {
     o.vault_address = std::move(vault);
     o.fleet_id = std::move(fleet_id);
     o.now = TrustWorld::kNow;
+    o.fetcher = fetcher_;
     auto t = ClientTrust::Create(std::move(o));
     EXPECT_TRUE(t.ok()) << t.status().ToString();
     return t.ok() ? std::move(*t) : nullptr;
@@ -30,7 +47,22 @@ class ClientTrustTest : public ::testing::Test {
     return world_.Deliver(world_.Signed(world_.MakePayload(epoch, std::move(fleets))));
   }
   static ByteSpan Key(const trust::FleetEntry& f) { return f.opaque_public_key; }
+  // The policy after rotating org-b out and org-c in (version `version`), signed by `by`.
+  std::string RotatedText() {
+    std::string t = "namespace " + std::string(TrustWorld::kNamespace) + "\n";
+    for (const char* n : {"org-a", "org-c"}) t += world_.SignerLine(n);
+    return t + "group main all org-a org-c\nbundle-quorum main\n" + world_.LogLines();
+  }
+  std::string Update(uint64_t version, std::initializer_list<const char*> by) {
+    auto next = trust::TrustPolicy::Parse(RotatedText());
+    EXPECT_TRUE(next.ok());
+    auto e = trust::CreatePolicyUpdate(*next, version, TrustWorld::kNow - 60);
+    EXPECT_TRUE(e.ok());
+    for (const char* n : by) EXPECT_TRUE(trust::AddSignature(*e, world_.signer(n)).ok());
+    return world_.Deliver(*e);
+  }
   TrustWorld world_;
+  std::shared_ptr<WorldFetcher> fetcher_ = std::make_shared<WorldFetcher>(world_.store());
   testing::TempDir dir_;
 };
 
@@ -100,6 +132,55 @@ TEST_F(ClientTrustTest, RejectedBundlesChangeNothing) {
   EXPECT_NE(s.message().find("rejected: single-organisation"), std::string::npos) << s.ToString();
   EXPECT_EQ(t->request_epoch(), 5u);
   EXPECT_FALSE(t->FleetForRegistration(Key(TestFleet("fleet-2"))).ok());
+}
+
+TEST_F(ClientTrustTest, PolicyUpdateInlineIsAdoptedBeforeTheBundleItAuthorises) {
+  auto t = Make();
+  ASSERT_TRUE(t->Adopt(Deliver(1, {TestFleet("fleet-1")})).ok());
+  EXPECT_EQ(t->request_policy_version(), 0u);
+  // One response: the rotation (old AND new quorum) and a bundle signed under the NEW policy only.
+  const std::string update = Update(1, {"org-a", "org-b", "org-c"});
+  const std::string bundle =
+      world_.Deliver(world_.Signed(world_.MakePayload(2, {TestFleet("fleet-1"), TestFleet("fleet-2")}), {"org-a", "org-c"}));
+  std::string warnings = "stale";
+  Status s = t->Adopt(bundle, {update}, &warnings);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(warnings, "");
+  EXPECT_GE(fetcher_->calls, 1);  // log consistency checked online between the checkpoints
+  EXPECT_EQ(t->request_policy_version(), 1u);
+  EXPECT_EQ(t->request_epoch(), 2u);
+  EXPECT_TRUE(t->FleetForRegistration(Key(TestFleet("fleet-2"))).ok());
+  // Persisted: a new process holds version 1 and epoch 2's high-water mark; nothing else was reset.
+  auto again = Make();
+  EXPECT_EQ(again->request_policy_version(), 1u);
+  auto st = trust::LoadState(dir_.path() / "state.json");
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->namespaces.at(std::string(TrustWorld::kNamespace)).epoch, 2u);
+  EXPECT_EQ(st->logs.size(), 1u);
+  // The pre-rotation signers alone no longer count.
+  Status old = again->Adopt(world_.Deliver(world_.Signed(world_.MakePayload(3, {TestFleet("fleet-1")}))));
+  EXPECT_NE(old.message().find("rejected: single-organisation"), std::string::npos) << old.ToString();
+}
+
+TEST_F(ClientTrustTest, PolicyUpdateWithOneQuorumIsRefusedInlineAndTheClientKeepsWorking) {
+  auto t = Make();
+  const std::string bad = Update(1, {"org-a", "org-b"});  // the old quorum only
+  std::string warnings;
+  Status s = t->Adopt(Deliver(1, {TestFleet("fleet-1")}), {bad}, &warnings);
+  ASSERT_TRUE(s.ok()) << s.ToString();  // the bundle is valid under the policy in force
+  EXPECT_NE(warnings.find("rejected: rotation-quorum"), std::string::npos) << warnings;
+  EXPECT_EQ(t->request_policy_version(), 0u);
+  EXPECT_EQ(t->request_epoch(), 1u);
+  EXPECT_TRUE(t->FleetForRecovery().ok());
+  // A later, correct update in the same list is still applied (each is checked on its own).
+  const std::string good = Update(2, {"org-a", "org-b", "org-c"});
+  ASSERT_TRUE(t->Adopt("", {bad, good}, &warnings).ok());
+  EXPECT_EQ(t->request_policy_version(), 2u);
+  EXPECT_NE(warnings.find("rotation-quorum"), std::string::npos) << warnings;
+  // The fleets adopted under the old policy (signed by org-a + org-b) no longer verify: dropped.
+  EXPECT_NE(warnings.find("dropped"), std::string::npos) << warnings;
+  EXPECT_EQ(t->request_epoch(), 0u);
+  EXPECT_FALSE(t->FleetForRecovery().ok());
 }
 
 TEST(ClientTrustPinned, PinnedPolicyNeedsNoStateAndChecksKeys) {
