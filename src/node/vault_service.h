@@ -64,7 +64,8 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
   };
 
   // Over-the-air trust (node/bundle_source.h): every response carries `bundles`' newest delivered
-  // bundle when the request's client_bundle_epoch is older. Borrowed; set before serving.
+  // bundle when the request's client_bundle_epoch is older, and its policy updates above the
+  // request's client_policy_version. Borrowed; set before serving.
   void set_bundle_source(const BundleSource* bundles) { bundles_ = bundles; }
 
  private:
@@ -77,7 +78,7 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
   StatusOr<Caller> Authorize(const v1::Account& account, const char* method);
   template <typename Req, typename Resp>
   void AttachBundle(const Req& req, Resp* resp) const {
-    if (bundles_ != nullptr) bundles_->Attach(req.client_bundle_epoch(), resp->mutable_validation_bundle());
+    if (bundles_ != nullptr) bundles_->AttachTo(req, resp);  // bundle + policy updates
   }
 
   CoreHost* const host_;
