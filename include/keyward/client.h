@@ -61,6 +61,11 @@ struct Outcome {
   // reregister_endpoint (empty if the bundle lists no active fleet with an endpoint).
   bool fleet_retiring = false;
   std::string reregister_endpoint;
+  // Over-the-air mode: something about trust the app should surface although the call went on,
+  // e.g. "a policy update was refused, policy version N stays in force: rejected: <code>: ..." (a
+  // node served a policy update that does not verify) or a log consistency check that fell back
+  // to the offline rule because the log could not be reached. Empty if none.
+  std::string trust_warning;
   bool ok() const { return kind == ClientErrorKind::kOk; }
 };
 
@@ -81,6 +86,11 @@ class VaultClient {
     // Over-the-air trust policies (signer/log/witness lines; docs/trust.md): the trust state file
     // (epoch and log high-water marks; created if missing, replaced atomically). Required then.
     std::string trust_state_path;
+    // Over-the-air: when a new log checkpoint arrives, fetch a consistency proof from the log (the
+    // URL of the policy's `log` line; bounded, trust/online_consistency.h) and refuse a split view;
+    // if the log cannot be reached, the witness quorum vouches (Outcome::trust_warning says so).
+    // false: the offline rule only.
+    bool trust_online_consistency = true;
     std::string fleet_id;                   // which pinned fleet the vault belongs to; empty: the
                                             // policy's only fleet
     // The account credential (scope USER) for a user, from the app's server. Required.
