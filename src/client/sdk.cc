@@ -103,8 +103,11 @@ struct VaultClient::Impl {
     }
     return o;
   }
-  // Verifies and adopts a bundle delivered inline (over-the-air mode; empty: nothing to do).
-  Status Adopt(const std::string& validation_bundle) { return trust->Adopt(validation_bundle); }
+  // Verifies and adopts what a response carried inline (over-the-air mode): its policy updates, then
+  // its bundle (client_trust.h); nothing carried: nothing to do. Refused policy updates and offline
+  // consistency fallbacks do not fail the call: they are described in *warnings.
+  template <typename Resp>
+  Status Adopt(const Resp& resp, std::string* warnings) { return trust->AdoptFrom(resp, warnings); }
 };
 
 StatusOr<std::unique_ptr<VaultClient>> VaultClient::Create(Config config) {
@@ -117,6 +120,7 @@ StatusOr<std::unique_ptr<VaultClient>> VaultClient::Create(Config config) {
   topts.state_path = config.trust_state_path;
   topts.fleet_id = config.fleet_id;
   topts.vault_address = config.vault_address;
+  topts.online_consistency = config.trust_online_consistency;
   ASSIGN_OR_RETURN(impl->trust, client::ClientTrust::Create(std::move(topts)));
   if (impl->trust->mode() == trust::TrustMode::kPinned) {
     ASSIGN_OR_RETURN(client::TrustedFleet pinned, impl->trust->FleetForRecovery());
@@ -149,7 +153,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   v1::RegisterStartRequest sreq;
   *sreq.mutable_account() = *account;
   sreq.set_registration_request(std::string(AsChars(start->registration_request)));
-  sreq.set_client_bundle_epoch(im.trust->request_epoch());
+  im.trust->Stamp(&sreq);
   v1::RegisterStartResponse sresp;
   {
     grpc::ClientContext ctx;
@@ -158,7 +162,8 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
     if (!g.ok()) return FromGrpc(g, "RegisterStart");
   }
   // Over-the-air: adopt the inline bundle (verified) before trusting any fleet key.
-  if (Status t = im.Adopt(sresp.validation_bundle()); !t.ok()) return Fail(ClientErrorKind::kTrust, t.message());
+  std::string trust_warning;
+  if (Status t = im.Adopt(sresp, &trust_warning); !t.ok()) return Fail(ClientErrorKind::kTrust, t.message());
   // The fleet key travels in the RegistrationResponse (RFC 9807 §5.1): refuse unless trusted.
   ByteSpan resp = AsBytes(sresp.registration_response());
   if (resp.size() != 64) return Fail(ClientErrorKind::kTampered, "RegistrationResponse is not 64 bytes");
@@ -182,7 +187,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   ureq.set_encrypted_secret(std::string(AsChars(upload->upload.encrypted_secret)));
   ureq.set_activation_commitment(std::string(AsChars(upload->upload.activation_commitment)));
   ureq.set_max_attempts(upload->upload.max_attempts);
-  ureq.set_client_bundle_epoch(im.trust->request_epoch());
+  im.trust->Stamp(&ureq);
   {
     v1::RegisterUploadResponse uresp;
     grpc::ClientContext ctx;
@@ -198,7 +203,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   v1::RegisterActivateRequest areq;
   *areq.mutable_account() = *account;
   areq.set_activation_key(std::string(AsChars(upload->activation_key.Reveal())));
-  areq.set_client_bundle_epoch(im.trust->request_epoch());
+  im.trust->Stamp(&areq);
   v1::RegisterActivateResponse aresp;
   grpc::Status g;
   // Activation is idempotent (a lost reply is retried; it never resets a counter). Bounded.
@@ -211,6 +216,7 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   if (!g.ok()) return FromGrpc(g, "RegisterActivate");
   Outcome out;
   out.attempts_remaining = aresp.attempts_remaining();
+  out.trust_warning = std::move(trust_warning);
   out.message = "registered; " + std::to_string(aresp.attempts_remaining()) + " attempts allowed";
   return out;
 }
@@ -229,7 +235,7 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
   v1::RecoverStartRequest sreq;
   *sreq.mutable_account() = account;
   sreq.set_ke1(std::string(AsChars(start->ke1)));
-  sreq.set_client_bundle_epoch(im.trust->request_epoch());
+  im.trust->Stamp(&sreq);
   v1::RecoverStartResponse sresp;
   {
     grpc::ClientContext ctx;
@@ -239,7 +245,8 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
   }
   // Over-the-air: adopt the inline bundle, then the fleet serving this vault (retiring is fine
   // for recovery; revoked is refused) gives the key KE2 must be made with.
-  if (Status t = im.Adopt(sresp.validation_bundle()); !t.ok()) return Fail(ClientErrorKind::kTrust, t.message());
+  std::string trust_warning;
+  if (Status t = im.Adopt(sresp, &trust_warning); !t.ok()) return Fail(ClientErrorKind::kTrust, t.message());
   StatusOr<client::TrustedFleet> fleet = im.trust->FleetForRecovery();
   if (!fleet.ok()) return Fail(ClientErrorKind::kTrust, fleet.status().message());
   StatusOr<crypto::opaque::Options> options = im.Options(*fleet);
@@ -253,7 +260,7 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
   *freq.mutable_account() = account;
   freq.set_ke3(std::string(AsChars(cont->ke3)));
   freq.set_login_state(sresp.login_state());
-  freq.set_client_bundle_epoch(im.trust->request_epoch());
+  im.trust->Stamp(&freq);
   v1::RecoverFinishResponse fresp;
   {
     grpc::ClientContext ctx;
@@ -268,6 +275,7 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
   if (!result.ok()) return FromStatus(result.status(), "checking the recovered secret");
   Outcome out;
   out.attempts_remaining = result->attempts_remaining;
+  out.trust_warning = std::move(trust_warning);
   switch (result->outcome) {
     case core::RecoverOutcome::kSuccess:
       out.secret = std::move(result->secret);
@@ -296,7 +304,7 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
 namespace {
 
 Outcome SendDelete(VaultClient::Impl& im, v1::DeleteRequest req) {
-  req.set_client_bundle_epoch(im.trust->request_epoch());
+  im.trust->Stamp(&req);
   v1::DeleteResponse resp;
   grpc::ClientContext ctx;
   im.Prepare(ctx);
