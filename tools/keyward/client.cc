@@ -35,6 +35,7 @@ struct ClientFlags {
   std::string vault = "127.0.0.1:7443";
   std::string trust;
   std::string state;      // over-the-air trust state file (--state)
+  bool trust_offline = false;  // --trust-offline: no online log consistency proofs
   bool reregister = false;  // recover: move a registration off a retiring fleet (--reregister)
   std::string fleet_id;
   std::string user;
@@ -98,6 +99,7 @@ std::unique_ptr<VaultClient> MakeClient(const ClientFlags& f) {
   config.vault_address = f.vault;
   config.trust_policy_path = f.trust;
   config.trust_state_path = f.state;
+  config.trust_online_consistency = !f.trust_offline;
   config.fleet_id = f.fleet_id;
   config.call_timeout = std::chrono::milliseconds(f.timeout_ms);
   auto ksf = crypto::KsfConfig::Argon2id(f.argon2);
@@ -151,7 +153,14 @@ std::unique_ptr<VaultClient> MakeClient(const ClientFlags& f) {
   return std::move(*client);
 }
 
+// Over-the-air trust warnings (a refused policy update, an offline consistency fallback) go to
+// stderr whatever the outcome.
+void WarnTrust(const Outcome& o) {
+  if (!o.trust_warning.empty()) std::fprintf(stderr, "keyward client: warning: %s\n", o.trust_warning.c_str());
+}
+
 int Report(const Outcome& o) {
+  WarnTrust(o);
   if (o.ok()) return 0;
   std::fprintf(stderr, "keyward client: %s: %s\n", ClientErrorKindName(o.kind), o.message.c_str());
   if (o.attempts_remaining && o.kind == ClientErrorKind::kWrongPassword) {
@@ -198,6 +207,7 @@ std::optional<crypto::SecretBytes> RecoverSecret(const ClientFlags& f) {
     ExitCode() = Report(o);
     return std::nullopt;
   }
+  WarnTrust(o);
   if (o.fleet_retiring) ReregisterFromRetiring(f, o, *password);
   return std::move(o.secret);
 }
@@ -303,6 +313,9 @@ void AddCommon(CLI::App* cmd, ClientFlags& f) {
   cmd->add_option("--state", f.state,
                   "Trust state file for an over-the-air policy (epoch and log high-water marks; created if "
                   "missing); required with such a policy");
+  cmd->add_flag("--trust-offline", f.trust_offline,
+                "Over-the-air: do not fetch log consistency proofs from the policy's log URL; a new checkpoint is "
+                "accepted on its witness quorum alone (by default a fetch failure falls back to that, with a warning)");
   cmd->add_option("--fleet-id", f.fleet_id, "Which pinned fleet the vault belongs to (if the policy pins several)");
   cmd->add_option("--user", f.user, "User id (1..256 bytes)")->required();
   cmd->add_option("--password-file", f.password_file,
