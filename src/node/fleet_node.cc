@@ -1,5 +1,6 @@
 #include "node/fleet_node.h"
 
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -7,11 +8,14 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "node/account_token.h"
 #include "node/fleet_member.h"
 #include "node/fleet_peer_service.h"
-#include "node/fleet_service.h"
+#include "node/fleet_core_host.h"
+#include "node/fleet_forwarder.h"
+#include "node/vault_service.h"
 #include "node/metrics.h"
 #include "pkcs11/config.h"
 #include "pkcs11/dev_token.h"
@@ -73,6 +77,10 @@ StatusOr<Listener> Listen(const std::string& listen, grpc::Service* service, siz
                            grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message));
   builder.SetMaxSendMessageSize(static_cast<int>(max_message));
+  // Small messages: HTTP/2 BDP probing (a PING per burst of reads) would only add frames and
+  // wake-ups (as for a single node, node.cc).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder.AddChannelArgument(GRPC_ARG_OPTIMIZATION_TARGET, "throughput");
   builder.RegisterService(service);
   Listener l;
   l.server = builder.BuildAndStart();
@@ -90,6 +98,8 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
     logger->set_level(spdlog::level::from_str(options.log_level));
     spdlog::set_default_logger(logger);
   }
+  // As in RunNode: Debian's Abseil leaves the lock-order graph of every absl::Mutex (gRPC's) on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -117,7 +127,17 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   config.peer_address = fleet.peer_listen;
   std::unique_ptr<FleetState> state;
   ASSIGN_OR_RETURN(state, FleetState::Open(std::move(keystore), config));
-  FleetVaultService vault(state.get(), &app_key, &limiter, &metrics);
+  // The same Vault service as a single node, over the Raft-backed core host; a member that is not
+  // the leader relays calls to the leader (fleet_forwarder.h).
+  FleetCoreHost host(state.get(), std::max(2u, std::thread::hardware_concurrency()));
+  FleetForwarder forwarder(state.get());
+  VaultService vault(&host, &app_key, &limiter, &metrics);
+  vault.set_forwarder(&forwarder);
+  std::unique_ptr<BundleSource> bundles;  // over-the-air trust: inline delivered bundles
+  if (!options.bundle_dir.empty()) {
+    ASSIGN_OR_RETURN(bundles, BundleSource::Start({options.bundle_dir, options.trust_namespace, options.bundle_poll}));
+    vault.set_bundle_source(bundles.get());
+  }
   FleetPeerService peer_service(state.get());
   // An ephemeral port (0) is resolved here; Identity reports the bound addresses to `fleet init`.
   ASSIGN_OR_RETURN(Listener client, Listen(options.listen, &vault, kMaxRequestBytes));
@@ -145,11 +165,14 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   spdlog::info("event=shutdown signal={}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
   if (health) health->SetReady(false);
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(3);
+  // The replica first: commits still pending fail at once (clients retry elsewhere), so every
+  // call in flight finishes before the servers' deadline.
+  state->Shutdown();
   client.server->Shutdown(deadline);
   peer.server->Shutdown(deadline);
-  state->Shutdown();
   client.server->Wait();
   peer.server->Wait();
+  host.Stop();
   spdlog::info("event=stopped");
   return Status::Ok();
 }

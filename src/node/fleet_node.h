@@ -1,6 +1,7 @@
 // FleetNode: the `keyward node --fleet-join` daemon — one member of a replicated fleet
-// (docs/replication.md). It serves keyward.v1.Vault to clients (FleetVaultService: the leader
-// executes, followers forward to the leader) and keyward.v1.Peer to the other members (envelopes
+// (docs/replication.md). It serves keyward.v1.Vault to clients (the single node's VaultService over
+// a FleetCoreHost: the leader executes; the others relay calls to the leader, FleetForwarder; with
+// --bundle-dir every member serves delivered bundles inline) and keyward.v1.Peer to the other members (envelopes
 // for the core's Raft, plus the fleet-creation calls used by `keyward fleet init`).
 //
 // Key material in the node's own keystore (a SoftHSM2 token per node with --data-dir):

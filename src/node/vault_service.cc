@@ -116,6 +116,7 @@ StatusOr<VaultService::Caller> VaultService::Authorize(const v1::Account& accoun
 grpc::ServerUnaryReactor* VaultService::RegisterStart(grpc::CallbackServerContext* ctx,
                                                       const v1::RegisterStartRequest* req,
                                                       v1::RegisterStartResponse* resp) {
+  if (forwarder_ != nullptr && forwarder_->ShouldForward(ctx)) return forwarder_->RegisterStart(ctx, req, resp);
   const Call call = Begin(ctx, "RegisterStart");
   AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
@@ -132,6 +133,7 @@ grpc::ServerUnaryReactor* VaultService::RegisterStart(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* VaultService::RegisterUpload(grpc::CallbackServerContext* ctx,
                                                        const v1::RegisterUploadRequest* req,
                                                        v1::RegisterUploadResponse* resp) {
+  if (forwarder_ != nullptr && forwarder_->ShouldForward(ctx)) return forwarder_->RegisterUpload(ctx, req, resp);
   const Call call = Begin(ctx, "RegisterUpload");
   AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
@@ -160,6 +162,7 @@ grpc::ServerUnaryReactor* VaultService::RegisterUpload(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* VaultService::RegisterActivate(grpc::CallbackServerContext* ctx,
                                                          const v1::RegisterActivateRequest* req,
                                                          v1::RegisterActivateResponse* resp) {
+  if (forwarder_ != nullptr && forwarder_->ShouldForward(ctx)) return forwarder_->RegisterActivate(ctx, req, resp);
   const Call call = Begin(ctx, "RegisterActivate");
   AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
@@ -180,6 +183,7 @@ grpc::ServerUnaryReactor* VaultService::RegisterActivate(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* VaultService::RecoverStart(grpc::CallbackServerContext* ctx,
                                                      const v1::RecoverStartRequest* req,
                                                      v1::RecoverStartResponse* resp) {
+  if (forwarder_ != nullptr && forwarder_->ShouldForward(ctx)) return forwarder_->RecoverStart(ctx, req, resp);
   const Call call = Begin(ctx, "RecoverStart");
   AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
@@ -209,6 +213,7 @@ grpc::ServerUnaryReactor* VaultService::RecoverStart(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* VaultService::RecoverFinish(grpc::CallbackServerContext* ctx,
                                                       const v1::RecoverFinishRequest* req,
                                                       v1::RecoverFinishResponse* resp) {
+  if (forwarder_ != nullptr && forwarder_->ShouldForward(ctx)) return forwarder_->RecoverFinish(ctx, req, resp);
   const Call call = Begin(ctx, "RecoverFinish");
   AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);
@@ -236,6 +241,7 @@ grpc::ServerUnaryReactor* VaultService::RecoverFinish(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* VaultService::Delete(grpc::CallbackServerContext* ctx,
                                                const v1::DeleteRequest* req,
                                                v1::DeleteResponse* resp) {
+  if (forwarder_ != nullptr && forwarder_->ShouldForward(ctx)) return forwarder_->Delete(ctx, req, resp);
   const Call call = Begin(ctx, "Delete");
   AttachBundle(*req, resp);
   StatusOr<Caller> caller = Authorize(req->account(), call.method);

@@ -68,6 +68,15 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
   // request's client_policy_version. Borrowed; set before serving.
   void set_bundle_source(const BundleSource* bundles) { bundles_ = bundles; }
 
+  // A fleet member that is not the leader relays client calls to the leader (fleet_forwarder.h).
+  // Every handler first asks ShouldForward; if true, the forwarder's method of the same name serves
+  // the call instead (its defaults answer UNIMPLEMENTED). Borrowed; set before serving.
+  class Forwarder : public v1::Vault::CallbackService {
+   public:
+    virtual bool ShouldForward(grpc::CallbackServerContext* ctx) = 0;
+  };
+  void set_forwarder(Forwarder* forwarder) { forwarder_ = forwarder; }
+
  private:
   struct Caller {
     Bytes user_id;
@@ -86,6 +95,7 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
   RateLimiter* const limiter_;
   NodeMetrics* const metrics_;
   const BundleSource* bundles_ = nullptr;
+  Forwarder* forwarder_ = nullptr;
 };
 
 }  // namespace keyward::node

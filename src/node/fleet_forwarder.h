@@ -1,0 +1,64 @@
+// FleetForwarder: how a fleet member that is not the leader serves a client ("any node accepts
+// requests and forwards them to the leader", docs/replication.md). VaultService asks
+// ShouldForward for every call; when true, the call is relayed unchanged to the leader's client
+// address over gRPC's callback API — no thread waits for the leader — and the leader's answer
+// (status, response, and so its inline bundle) goes back to the client. The OPAQUE messages are end
+// to end, so the untrusted forwarder learns nothing it could not see anyway, and the leader
+// checks the credential and applies its rate limit itself.
+//
+// A relayed call carries metadata `keyward-forwarded: 1` and is never forwarded again (a follower
+// that gets one serves it, i.e. answers UNAVAILABLE: leadership moved meanwhile, the client
+// retries); it has a deadline of at most kForwardTimeout (less if the client's is shorter).
+//
+// The Recover stream (vault.proto) is not relayed: a follower answers it UNIMPLEMENTED, and
+// clients fall back to RecoverStart + RecoverFinish, which are relayed.
+//
+// Ownership: borrows the FleetState (must outlive the forwarder; shut the gRPC server down first).
+// Thread-safety: gRPC calls every method concurrently.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+
+#include "keyward/v1/vault.grpc.pb.h"
+#include "node/fleet_member.h"
+#include "node/vault_service.h"
+
+namespace keyward::node {
+
+class FleetForwarder final : public VaultService::Forwarder {
+ public:
+  static constexpr char kForwardedKey[] = "keyward-forwarded";
+  static constexpr std::chrono::seconds kForwardTimeout{6};
+
+  explicit FleetForwarder(FleetState* state) : state_(state) {}
+
+  bool ShouldForward(grpc::CallbackServerContext* ctx) override;
+
+  grpc::ServerUnaryReactor* RegisterStart(grpc::CallbackServerContext*, const v1::RegisterStartRequest*,
+                                          v1::RegisterStartResponse*) override;
+  grpc::ServerUnaryReactor* RegisterUpload(grpc::CallbackServerContext*, const v1::RegisterUploadRequest*,
+                                           v1::RegisterUploadResponse*) override;
+  grpc::ServerUnaryReactor* RegisterActivate(grpc::CallbackServerContext*, const v1::RegisterActivateRequest*,
+                                             v1::RegisterActivateResponse*) override;
+  grpc::ServerUnaryReactor* RecoverStart(grpc::CallbackServerContext*, const v1::RecoverStartRequest*,
+                                         v1::RecoverStartResponse*) override;
+  grpc::ServerUnaryReactor* RecoverFinish(grpc::CallbackServerContext*, const v1::RecoverFinishRequest*,
+                                          v1::RecoverFinishResponse*) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext*, const v1::DeleteRequest*,
+                                   v1::DeleteResponse*) override;
+
+ private:
+  template <typename Req, typename Resp>
+  using AsyncMethod = void (v1::Vault::Stub::async::*)(grpc::ClientContext*, const Req*, Resp*,
+                                                       std::function<void(grpc::Status)>);
+  template <typename Req, typename Resp>
+  grpc::ServerUnaryReactor* Relay(grpc::CallbackServerContext* ctx, const Req* req, Resp* resp,
+                                  AsyncMethod<Req, Resp> method);
+
+  FleetState* const state_;
+};
+
+}  // namespace keyward::node
