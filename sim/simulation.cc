@@ -73,6 +73,9 @@ struct Faults {
   uint32_t loss = 0, dup = 0, tamper = 0, replay = 0, response_loss = 0;  // per mille
   uint64_t max_delay = 1;
   uint32_t partition_rate = 0, crash_rate = 0, drift_rate = 0;  // per 10'000 steps
+  // Silent-member removal (RaftOptions::remove_silent_after_ticks; 0 = off), drawn from a hash of
+  // the seed rather than the main stream, so that runs without it replay exactly as before.
+  uint32_t remove_silent_after_ticks = 0;
 };
 
 class Sim {
@@ -92,6 +95,7 @@ class Sim {
   void Boot(Node& n, bool founder);
   void Crash(Node& n);
   bool CanCrash(const Node& n) const;
+  bool Cut(NodeId id) const;
   void InjectFaults();
   void Send(NodeId from, NodeId to, Bytes bytes, bool allow_faults = true);
   void Deliver();
@@ -160,6 +164,10 @@ Sim::Sim(const SimOptions& o) : opt_(o) {
   f_.partition_rate = static_cast<uint32_t>(Rand(30));
   f_.crash_rate = static_cast<uint32_t>(Rand(20));
   f_.drift_rate = static_cast<uint32_t>(Rand(50));
+  {
+    uint64_t h = Fnv(Fnv(14695981039346656037ull, o.seed), 0x5113e7);
+    if (h % 2 == 1) f_.remove_silent_after_ticks = static_cast<uint32_t>(30 + (h >> 8) % 150);
+  }
   nodes_.resize(static_cast<size_t>(o.nodes));
   blocked_.assign(nodes_.size() + 1, std::vector<bool>(nodes_.size() + 1, false));
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -216,7 +224,9 @@ void Sim::Boot(Node& n, bool founder) {
   for (const auto& [id, pk] : manifest_) ro.manifest.push_back(id);
   ro.snapshot_threshold = 64;  // small, so catch-up by snapshot happens often
   ro.max_entries_per_append = 16;
-  ro.min_voters = 1;
+  // Never shrink below the manifest's majority (the fleet's configured quorum, as the node does).
+  ro.min_voters = static_cast<uint32_t>(manifest_.size() / 2 + 1);
+  ro.remove_silent_after_ticks = f_.remove_silent_after_ticks;
   n.raft = std::make_unique<raft::Raft>(ro, *n.rng, *n.sm, founder ? raft::Raft::Boot::kFounder : raft::Raft::Boot::kJoiner);
   wire::Writer kw;
   kw.Text("keyward sim identity").U64(opt_.seed).U32(n.id);
@@ -246,6 +256,16 @@ void Sim::Crash(Node& n) {
 // The simulator never kills a quorum (that loses data by design, docs/replication.md): a node may
 // crash only if, in every configuration an up node holds, the voters other than it that are up in
 // their listed incarnation still form a majority.
+// With silent-member removal on, a member cut off by a partition is as good as failed: the leader
+// may remove it, and a crash among the survivors of the smaller configuration is then the loss of
+// a majority (f+1 failures at once: one partition, one crash; docs/replication.md §6).
+bool Sim::Cut(NodeId id) const {
+  for (size_t b = 1; b < blocked_.size(); ++b) {
+    if (blocked_[id][b] || blocked_[b][id]) return true;
+  }
+  return false;
+}
+
 bool Sim::CanCrash(const Node& victim) const {
   // Every configuration some up node may act on (committed or not) must keep a quorum.
   for (const Node& holder : nodes_) {
@@ -260,7 +280,9 @@ bool Sim::CanCrash(const Node& victim) const {
       ++voters;
       if (m.id == victim.id) continue;
       const Node& n = nodes_[m.id - 1];
-      if (n.up && n.raft->incarnation() == m.incarnation) ++healthy;
+      if (n.up && n.raft->incarnation() == m.incarnation && !(f_.remove_silent_after_ticks != 0 && Cut(m.id))) {
+        ++healthy;
+      }
     }
     if (healthy < voters / 2 + 1) return false;
   }
@@ -543,7 +565,8 @@ std::string Sim::DescribeFleet() const {
 SimResult Sim::Run() {
   Log("faults: loss=" + std::to_string(f_.loss) + " dup=" + std::to_string(f_.dup) +
       " delay<=" + std::to_string(f_.max_delay) + " partitions=" + std::to_string(f_.partition_rate) +
-      " crashes=" + std::to_string(f_.crash_rate));
+      " crashes=" + std::to_string(f_.crash_rate) +
+      " remove_silent_after=" + std::to_string(f_.remove_silent_after_ticks));
   Boot(nodes_[0], /*founder=*/true);
   for (size_t i = 1; i < nodes_.size(); ++i) Boot(nodes_[i], /*founder=*/false);
   uint64_t end = opt_.steps + opt_.liveness_steps;

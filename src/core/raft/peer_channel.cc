@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <string>
 
 #include "common/check.h"
 #include "crypto/aead.h"
@@ -62,21 +63,41 @@ PeerChannel::PeerChannel(NodeId self, KxKeyPair keys, std::map<NodeId, KxPublicK
   if (session_ == 0) session_ = 1;
   KW_CHECK(manifest.count(self_) == 1 && manifest.at(self_) == keys_.public_key);
   for (const auto& [id, pk] : manifest) {
-    if (id == self_) continue;
-    Peer p;
-    p.public_key = pk;
-    p.rx = crypto::SecretBytes(crypto_kx_SESSIONKEYBYTES);
-    p.tx = crypto::SecretBytes(crypto_kx_SESSIONKEYBYTES);
-    // The lower id plays crypto_kx "client": both ends then agree on which key is which direction.
-    int rc = self_ < id ? crypto_kx_client_session_keys(p.rx.RevealMutable().data(), p.tx.RevealMutable().data(),
-                                                        keys_.public_key.data(), keys_.secret_key.Reveal().data(),
-                                                        pk.data())
-                        : crypto_kx_server_session_keys(p.rx.RevealMutable().data(), p.tx.RevealMutable().data(),
-                                                        keys_.public_key.data(), keys_.secret_key.Reveal().data(),
-                                                        pk.data());
-    KW_CHECK(rc == 0);  // only fails for a small-order public key: a broken manifest
-    peers_.emplace(id, std::move(p));
+    if (id != self_) InsertPeer(id, pk);
   }
+}
+
+void PeerChannel::InsertPeer(NodeId id, const KxPublicKey& pk) {
+  Peer p;
+  p.public_key = pk;
+  p.rx = crypto::SecretBytes(crypto_kx_SESSIONKEYBYTES);
+  p.tx = crypto::SecretBytes(crypto_kx_SESSIONKEYBYTES);
+  // The lower id plays crypto_kx "client": both ends then agree on which key is which direction.
+  int rc = self_ < id ? crypto_kx_client_session_keys(p.rx.RevealMutable().data(), p.tx.RevealMutable().data(),
+                                                      keys_.public_key.data(), keys_.secret_key.Reveal().data(),
+                                                      pk.data())
+                      : crypto_kx_server_session_keys(p.rx.RevealMutable().data(), p.tx.RevealMutable().data(),
+                                                      keys_.public_key.data(), keys_.secret_key.Reveal().data(),
+                                                      pk.data());
+  KW_CHECK(rc == 0);  // only fails for a small-order public key: a broken manifest
+  peers_.emplace(id, std::move(p));
+}
+
+Status PeerChannel::AddPeer(NodeId id, const KxPublicKey& public_key) {
+  if (id == kNoNode || id == self_) return InvalidArgument("peer channel: cannot add node " + std::to_string(id));
+  auto it = peers_.find(id);
+  if (it != peers_.end()) {
+    if (it->second.public_key == public_key) return Status::Ok();
+    return InvalidArgument("peer channel: node " + std::to_string(id) + " already has another identity key");
+  }
+  // crypto_kx refuses small-order keys; test on a scratch computation rather than aborting.
+  crypto::SecretBytes rx(crypto_kx_SESSIONKEYBYTES), tx(crypto_kx_SESSIONKEYBYTES);
+  if (crypto_kx_client_session_keys(rx.RevealMutable().data(), tx.RevealMutable().data(), keys_.public_key.data(),
+                                    keys_.secret_key.Reveal().data(), public_key.data()) != 0) {
+    return InvalidArgument("peer channel: node " + std::to_string(id) + "'s identity key is not a valid X25519 key");
+  }
+  InsertPeer(id, public_key);
+  return Status::Ok();
 }
 
 std::array<uint8_t, 32> PeerChannel::Key(const crypto::SecretBytes& direction_key, NodeId from, NodeId to,

@@ -44,6 +44,11 @@ class PeerChannel {
   // `manifest` maps every fleet member (including `self`) to its static public key.
   PeerChannel(NodeId self, KxKeyPair keys, std::map<NodeId, KxPublicKey> manifest, crypto::Rng& rng);
 
+  // Adds a member that joined the manifest after this channel was created (`keyward fleet add`).
+  // Idempotent for the same key; refuses another key for a known id (identities never change).
+  Status AddPeer(NodeId id, const KxPublicKey& public_key);
+  bool HasPeer(NodeId id) const { return peers_.count(id) == 1; }
+
   // Seals `plaintext` for `to`. Until `to`'s session is known this returns a hello instead and the
   // payload is dropped (Raft retransmits).
   Bytes Seal(NodeId to, ByteSpan plaintext);
@@ -82,6 +87,7 @@ class PeerChannel {
     uint64_t tx_key_for = 0;
     std::map<std::pair<uint64_t, uint64_t>, crypto::SecretBytes> rx_keys;  // (its, our) session
   };
+  void InsertPeer(NodeId id, const KxPublicKey& pk);
   Bytes Envelope(NodeId to, Peer& p, uint8_t kind, ByteSpan plaintext);
   std::array<uint8_t, 32> Key(const crypto::SecretBytes& direction_key, NodeId from, NodeId to,
                               uint64_t from_session, uint64_t to_session) const;

@@ -79,6 +79,7 @@ void Raft::Tick() {
       BroadcastHeartbeat();
     }
     if (election_elapsed_ >= opt_.election_timeout_min_ticks) CheckQuorum();
+    if (role_ == Role::kLeader) MaybeRemoveSilent();
     if (role_ == Role::kLeader && opt_.auto_heal) MaybeHeal();
     return;
   }

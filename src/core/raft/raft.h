@@ -40,7 +40,10 @@ struct RaftOptions {
   uint32_t max_inflight_appends = 4;      // pipelining bound per follower
   uint64_t snapshot_threshold = 256;      // compact when applied - base exceeds this
   uint64_t max_uncommitted_entries = 4096;  // Propose() back-pressure
-  uint32_t min_voters = 1;                // operator removals never go below this
+  uint32_t min_voters = 1;                // removals (operator or silent) never go below this
+  // Silent-member removal: the leader proposes removing a member (voter or learner) from which no
+  // message of any incarnation arrived for this many ticks, never below min_voters. 0: never.
+  uint32_t remove_silent_after_ticks = 0;
   uint32_t rollback_tolerance = 0;        // k: a commit needs min(voters, majority + k) acks
   bool auto_heal = true;                  // leader re-adds restarted manifest members by itself
 };
@@ -87,6 +90,13 @@ class Raft {
   Status AddLearner(NodeId id);
   Status Promote(NodeId id);
   Status Remove(NodeId id);
+  // The host replaces the fleet manifest (an operator added or removed a member identity, see
+  // docs/replication.md §6). Messages from ids outside it are dropped; a listed member that is not
+  // in the manifest any more stays in the configuration until removed. This core must stay listed.
+  Status SetManifest(std::vector<NodeId> manifest);
+  const std::vector<NodeId>& manifest() const { return opt_.manifest; }
+  // Number of members this core removed for silence while leader (for tests and metrics).
+  uint64_t silent_removals() const { return silent_removals_; }
 
   std::vector<Message> TakeOutbox();
   std::vector<Effect> TakeEffects();
@@ -139,7 +149,11 @@ class Raft {
   size_t CountVotes() const;
   void CheckQuorum();
   Message NewMessage(MessageType type, NodeId to) const;
-  void Send(Message m) { outbox_.push_back(std::move(m)); }
+  // Only manifest members are ever addressed (a configuration may list a member whose identity
+  // this core does not know yet, e.g. one added by `keyward fleet add` while this core was down).
+  void Send(Message m) {
+    if (InManifest(m.to)) outbox_.push_back(std::move(m));
+  }
   bool InManifest(NodeId id) const;
   // raft_replication.cc: log replication, commit, apply, snapshots, reads
   void Replicate(NodeId peer, bool heartbeat);
@@ -162,6 +176,7 @@ class Raft {
   Status ProposeConfig(Membership next);
   bool CanChangeConfig() const;
   void MaybeHeal();
+  void MaybeRemoveSilent();
   void ObserveIncarnation(const Message& m);
 
   RaftOptions opt_;
@@ -201,6 +216,7 @@ class Raft {
   std::map<std::pair<NodeId, uint64_t>, uint64_t> echoed_seq_;
   uint64_t leader_since_tick_ = 0;
   std::map<NodeId, std::set<uint64_t>> retired_;              // incarnations replaced by healing
+  uint64_t silent_removals_ = 0;
 
   std::vector<Message> outbox_;
   std::vector<Effect> effects_;

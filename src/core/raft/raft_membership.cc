@@ -155,6 +155,69 @@ void Raft::MaybeHeal() {
   }
 }
 
+// Leader, once per tick: remove one member silent for remove_silent_after_ticks (issue 6: "the
+// leader removes a member that stays silent past a configured time ... the fleet never shrinks
+// below its configured quorum"). "Heard" means any authenticated message of any incarnation of the
+// id: a restarted core (new incarnation) is healing's business, not removal's. A fresh leader
+// counts from its election, so a member is judged only after a full window of this leader.
+// Removal is an ordinary single-server change; a removed core that is still in the manifest and
+// comes back is re-added by healing (learner → voter), like any restart.
+void Raft::MaybeRemoveSilent() {
+  uint64_t limit = opt_.remove_silent_after_ticks;
+  if (limit == 0 || !CanChangeConfig()) return;
+  if (ticks_ - leader_since_tick_ <= limit) return;
+  size_t floor = std::max<size_t>(opt_.min_voters, 1);
+  for (const Member& m : config_.members) {
+    if (m.id == opt_.id) continue;
+    uint64_t last = leader_since_tick_;
+    auto obs = observed_.find(m.id);
+    if (obs != observed_.end()) {
+      for (const auto& [inc, tick] : obs->second) last = std::max(last, tick);
+    }
+    if (ticks_ - last <= limit) continue;
+    if (m.voter && config_.VoterCount() - 1 < floor) continue;  // never below the quorum floor
+    Membership next = config_;
+    NodeId id = m.id;
+    std::erase_if(next.members, [id](const Member& x) { return x.id == id; });
+    // ...and only if the smaller configuration can commit right now: a majority of its voters must
+    // have acknowledged this leader within an election timeout. Otherwise removing a partitioned
+    // (alive) voter while another voter is dead leaves a configuration whose quorum needs the dead
+    // one, and the fleet can never elect or heal again (simulator seed 27, 3 nodes).
+    size_t live = 0;
+    for (const Member& x : next.members) {
+      if (!x.voter) continue;
+      if (x.id == opt_.id) {
+        live += x.incarnation == incarnation_ ? 1 : 0;
+        continue;
+      }
+      auto pr = progress_.find(x.id);
+      if (pr != progress_.end() && pr->second.incarnation == x.incarnation &&
+          ticks_ - pr->second.last_ack_tick <= opt_.election_timeout_min_ticks) {
+        ++live;
+      }
+    }
+    if (live < next.Majority()) continue;
+    if (ProposeConfig(std::move(next)).ok()) ++silent_removals_;
+    return;
+  }
+}
+
+Status Raft::SetManifest(std::vector<NodeId> manifest) {
+  std::sort(manifest.begin(), manifest.end());
+  manifest.erase(std::unique(manifest.begin(), manifest.end()), manifest.end());
+  if (std::find(manifest.begin(), manifest.end(), opt_.id) == manifest.end()) {
+    return InvalidArgument("the new manifest does not list this core; it cannot remove itself");
+  }
+  if (std::find(manifest.begin(), manifest.end(), kNoNode) != manifest.end()) {
+    return InvalidArgument("node id 0 is reserved");
+  }
+  opt_.manifest = std::move(manifest);
+  for (auto it = observed_.begin(); it != observed_.end();) {
+    it = InManifest(it->first) ? std::next(it) : observed_.erase(it);
+  }
+  return Status::Ok();
+}
+
 Status Raft::AddLearner(NodeId id) {
   if (!InManifest(id)) return InvalidArgument("node " + std::to_string(id) + " is not in the fleet manifest");
   if (config_.Find(id) != nullptr) return InvalidArgument("node " + std::to_string(id) + " is already a member");
