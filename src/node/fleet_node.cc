@@ -123,6 +123,11 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   config.replica.election_timeout_min_ticks = ticks;
   config.replica.election_timeout_max_ticks = 2 * ticks;
   config.replica.heartbeat_ticks = std::max<uint32_t>(1, ticks / 10);
+  config.replica.min_voters = fleet.min_voters;
+  config.replica.remove_silent_after_ticks =
+      fleet.remove_silent_after_ms == 0
+          ? 0
+          : std::max<uint32_t>(ticks + 1, fleet.remove_silent_after_ms / std::max<uint32_t>(1, fleet.tick_ms));
   config.client_address = options.listen;
   config.peer_address = fleet.peer_listen;
   std::unique_ptr<FleetState> state;

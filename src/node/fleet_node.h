@@ -26,6 +26,8 @@ struct FleetNodeOptions {
   std::string peer_listen = "127.0.0.1:7444";  // keyward.v1.Peer
   uint32_t tick_ms = 10;
   uint32_t election_timeout_ms = 300;  // randomized in [t, 2t)
+  uint32_t remove_silent_after_ms = 0;  // the leader removes a member silent this long; 0: never
+  uint32_t min_voters = 0;              // removals never go below this; 0: the manifest's majority
 };
 
 // Runs until SIGTERM/SIGINT. READY line: {"listen", "peer_listen", "kx_public_key",

@@ -89,7 +89,8 @@ FleetReplica::FleetReplica(FleetReplicaOptions options, raft::KxKeyPair identity
   ro.max_entries_per_append = 64;
   ro.max_inflight_appends = 8;
   ro.snapshot_threshold = 1024;
-  ro.min_voters = static_cast<uint32_t>(opt_.manifest.size() / 2 + 1);
+  ro.min_voters = opt_.min_voters != 0 ? opt_.min_voters : static_cast<uint32_t>(opt_.manifest.size() / 2 + 1);
+  ro.remove_silent_after_ticks = opt_.remove_silent_after_ticks;
   raft_ = std::make_unique<raft::Raft>(ro, rng_, sm_, opt_.founder ? raft::Raft::Boot::kFounder
                                                                    : raft::Raft::Boot::kJoiner);
   channel_ = std::make_unique<raft::PeerChannel>(opt_.id, std::move(identity), opt_.manifest, rng_);
@@ -146,6 +147,21 @@ void FleetReplica::Submit(FleetSubmission submission) {
   submission.failed(Unavailable("the node is shutting down; retry on another node"));
 }
 
+Status FleetReplica::RunOnLoop(CoreFn fn, std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = done->get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return Unavailable("the node is shutting down; retry on another node");
+    controls_.emplace_back(std::move(fn), done);
+  }
+  cv_.notify_one();
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    return Unavailable("the fleet member did not run the membership operation in time; retry");
+  }
+  return result.get();
+}
+
 FleetInfo FleetReplica::info() const {
   std::lock_guard lock(mu_);
   return info_;
@@ -175,14 +191,24 @@ void FleetReplica::Loop() {
   auto next_tick = Clock::now() + opt_.tick;
   std::vector<Bytes> inbox;
   std::vector<FleetSubmission> batch;
+  std::vector<std::pair<CoreFn, std::shared_ptr<std::promise<Status>>>> controls;
   while (true) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait_until(lock, next_tick, [&] { return stop_ || !inbox_.empty() || !submissions_.empty(); });
-      if (stop_) return;
+      cv_.wait_until(lock, next_tick, [&] {
+        return stop_ || !inbox_.empty() || !submissions_.empty() || !controls_.empty();
+      });
+      if (stop_) {
+        for (auto& [fn, done] : controls_) done->set_value(Unavailable("the node is shutting down"));
+        controls_.clear();
+        return;
+      }
       inbox.swap(inbox_);
       batch.swap(submissions_);
+      controls.swap(controls_);
     }
+    for (auto& [fn, done] : controls) done->set_value(fn(*raft_, *channel_));
+    controls.clear();
     for (Bytes& env : inbox) {
       StatusOr<raft::PeerChannel::Opened> opened = channel_->Open(env);
       if (!opened.ok()) {

@@ -47,6 +47,10 @@ struct FleetReplicaOptions {
   uint32_t heartbeat_ticks = 3;
   size_t max_batch = 512;  // commands per log entry
   std::chrono::milliseconds commit_timeout{5000};
+  // Membership (docs/replication.md §6): removals never go below min_voters (0: the manifest's
+  // majority); the leader removes a member silent this long (0: never).
+  uint32_t min_voters = 0;
+  uint32_t remove_silent_after_ticks = 0;
 };
 
 // What a node knows about the fleet right now (a copy; may be stale the moment it is read).
@@ -120,6 +124,12 @@ class FleetReplica {
 
   FleetInfo info() const;
 
+  // Runs `fn` on the loop thread with the core's Raft and PeerChannel (membership operations:
+  // Remove, a manifest update) and returns its status; kUnavailable if the loop is stopped or does
+  // not get to it within `timeout`. `fn` must not block.
+  using CoreFn = std::function<Status(raft::Raft&, raft::PeerChannel&)>;
+  Status RunOnLoop(CoreFn fn, std::chrono::milliseconds timeout);
+
  private:
   struct PendingEntry {
     std::chrono::steady_clock::time_point deadline;
@@ -148,6 +158,7 @@ class FleetReplica {
   std::condition_variable cv_;
   std::vector<Bytes> inbox_;
   std::vector<FleetSubmission> submissions_;
+  std::vector<std::pair<CoreFn, std::shared_ptr<std::promise<Status>>>> controls_;
   FleetInfo info_;
   bool stop_ = false;
   std::thread thread_;

@@ -11,18 +11,21 @@ constexpr size_t kMaxCallBytes = 8 << 20;
 }  // namespace
 
 FleetTransport::FleetTransport(const std::map<raft::NodeId, std::string>& peers) {
-  for (const auto& [id, address] : peers) {
-    auto link = std::make_unique<Link>();
-    grpc::ChannelArguments args;
-    args.SetMaxSendMessageSize(96 << 20);
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-    link->stub = v1::Peer::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
-    Link* raw = link.get();
-    link->thread = std::thread([this, raw] { Run(*raw); });
-    links_[id] = std::move(link);
-  }
+  for (const auto& [id, address] : peers) AddPeer(id, address);
+}
+
+void FleetTransport::AddPeer(raft::NodeId id, const std::string& address) {
+  if (links_.count(id) != 0) return;
+  auto link = std::make_unique<Link>();
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(96 << 20);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  link->stub = v1::Peer::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+  Link* raw = link.get();
+  link->thread = std::thread([this, raw] { Run(*raw); });
+  links_[id] = std::move(link);
 }
 
 FleetTransport::~FleetTransport() { Stop(); }

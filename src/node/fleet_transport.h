@@ -31,6 +31,9 @@ class FleetTransport {
   FleetTransport& operator=(const FleetTransport&) = delete;
 
   void Send(raft::NodeId to, Bytes envelope);
+  // A member added to the manifest later (`keyward fleet add`); no-op for a known id. Must be called
+  // from the thread that calls Send (the replica loop), before Stop.
+  void AddPeer(raft::NodeId id, const std::string& address);
   void Stop();
 
  private:

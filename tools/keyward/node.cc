@@ -1,12 +1,31 @@
 // `keyward node`: the vault node daemon (src/node/node.h). Exit codes: 0 after a graceful
 // shutdown, 1 for usage errors, 2 when start-up fails (keystore, ports, files).
+#include <cctype>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "commands.h"
 #include "node/fleet_node.h"
 #include "node/node.h"
 
 namespace keyward::cli {
+namespace {
+
+// "off" or "0" -> 0; N followed by ms, s or m -> milliseconds (at most one day).
+std::optional<uint32_t> ParseDurationMs(const std::string& text) {
+  if (text == "off" || text == "0") return 0;
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  uint64_t n = std::stoull(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  uint64_t factor = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : 0;
+  if (factor == 0 || n * factor > 86400000ull) return std::nullopt;
+  return static_cast<uint32_t>(n * factor);
+}
+
+}  // namespace
 
 void RegisterNodeCommand(CLI::App& app) {
   auto opts = std::make_shared<node::NodeOptions>();
@@ -72,7 +91,25 @@ void RegisterNodeCommand(CLI::App& app) {
   cmd->add_option("--election-timeout-ms", fleet->election_timeout_ms,
                   "With --fleet-join: Raft election timeout (randomized in [t, 2t))")
       ->capture_default_str();
-  cmd->callback([opts, limit_ms, no_limit, fleet, fleet_join, bundle_poll_ms] {
+  auto silent_after = std::make_shared<std::string>("off");
+  cmd->add_option("--fleet-remove-silent-after", *silent_after,
+                  "With --fleet-join: the leader removes a member (voter or learner) from which nothing "
+                  "was heard for DURATION (e.g. 30s, 2m, 1500ms; `off`: never), never going below "
+                  "--fleet-min-voters voters; a removed member that comes back is re-added by healing")
+      ->capture_default_str();
+  cmd->add_option("--fleet-min-voters", fleet->min_voters,
+                  "With --fleet-join: removals (silent or `keyward fleet remove`) never leave fewer "
+                  "voters (0: a majority of the manifest's members, e.g. 2 of 3)")
+      ->capture_default_str();
+  cmd->callback([opts, limit_ms, no_limit, fleet, fleet_join, bundle_poll_ms, silent_after] {
+    auto ms = ParseDurationMs(*silent_after);
+    if (!ms) {
+      std::fprintf(stderr, "keyward node: --fleet-remove-silent-after: `%s` is not a duration like 30s, 2m, "
+                   "1500ms or off\n", silent_after->c_str());
+      ExitCode() = 1;
+      return;
+    }
+    fleet->remove_silent_after_ms = *ms;
     opts->bundle_poll = std::chrono::milliseconds(*bundle_poll_ms);
     opts->rate_limit.enabled = !*no_limit;
     opts->rate_limit.base_delay = std::chrono::milliseconds(limit_ms->first);
