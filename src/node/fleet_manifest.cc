@@ -74,6 +74,37 @@ Bytes MemberStatement(const FleetManifest& manifest, uint32_t member_id,
   return w.Take();
 }
 
+Status CheckManifestExtends(const FleetManifest& current, const FleetManifest& next) {
+  if (next.fleet_id != current.fleet_id) {
+    return InvalidArgument("the new manifest is for fleet '" + next.fleet_id + "', this member serves '" +
+                           current.fleet_id + "'");
+  }
+  if (next == current) return Status::Ok();
+  if (next.members.size() != current.members.size() + 1) {
+    return InvalidArgument("the new manifest must add exactly one member to the current " +
+                           std::to_string(current.members.size()) + " (members are never removed from the manifest)");
+  }
+  for (size_t i = 0; i < current.members.size(); ++i) {
+    if (!(next.members[i] == current.members[i])) {
+      return InvalidArgument("the new manifest changes member " + std::to_string(i + 1) +
+                             "; identities and addresses of existing members cannot change");
+    }
+  }
+  const FleetMember& added = next.members.back();
+  for (const FleetMember& m : current.members) {
+    if (m.kx_public_key == added.kx_public_key || m.sign_public_key == added.sign_public_key) {
+      return InvalidArgument("the new member reuses the identity keys of member " + std::to_string(m.id));
+    }
+  }
+  return Status::Ok();
+}
+
+Bytes ManifestUpdateStatement(const FleetManifest& current, const FleetManifest& next) {
+  wire::Writer w;
+  w.Text("keyward fleet manifest update v1").Bytes(current.Hash()).Bytes(next.Hash());
+  return w.Take();
+}
+
 Bytes SealFleetSecrets(const FleetManifest& manifest, const FleetSecrets& secrets,
                        const raft::KxKeyPair& founder, const raft::KxPublicKey& member, crypto::Rng& rng) {
   crypto::SecretBytes plain(kPlainSize);

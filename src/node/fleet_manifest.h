@@ -54,6 +54,15 @@ struct FleetManifest {
 Bytes MemberStatement(const FleetManifest& manifest, uint32_t member_id,
                       std::span<const uint8_t, 32> fleet_public_key);
 
+// `keyward fleet add`: `next` must be `current` with exactly one member appended (same fleet id,
+// existing members byte-for-byte unchanged: identities are never replaced or reused), or equal to
+// it (an update applied twice).
+Status CheckManifestExtends(const FleetManifest& current, const FleetManifest& next);
+
+// update_statement := "keyward fleet manifest update v1" ‖ SHA-256(current) ‖ SHA-256(next)
+// (signed by every member that applied the update; the deployment evidence of `fleet add`).
+Bytes ManifestUpdateStatement(const FleetManifest& current, const FleetManifest& next);
+
 // Fleet secrets: the OPAQUE ServerSetup (128 bytes) and the record sealing key (32 bytes).
 struct FleetSecrets {
   crypto::SecretBytes opaque_setup;

@@ -27,10 +27,15 @@ FleetRuntime::~FleetRuntime() {
   if (transport) transport->Stop();
 }
 
+FleetManifest FleetRuntime::Manifest() {
+  std::lock_guard lock(stubs_mu);
+  return manifest;
+}
+
 v1::Vault::Stub* FleetRuntime::VaultStub(uint32_t member) {
+  std::lock_guard lock(stubs_mu);
   const FleetMember* m = manifest.Find(member);
   if (m == nullptr) return nullptr;
-  std::lock_guard lock(stubs_mu);
   auto& stub = leader_stubs[member];
   if (!stub) {
     grpc::ChannelArguments args;
@@ -146,8 +151,12 @@ Status FleetState::Join(const v1::InitRequest& req, v1::InitResponse* resp) {
     }
   } else {
     if (req.member_id() == 1) return InvalidArgument("member 1 is the founder");
-    ASSIGN_OR_RETURN(secrets, OpenFleetSecrets(manifest, AsBytes(req.sealed_secrets()),
-                                               manifest.members[0].kx_public_key, kx_));
+    // The box comes from the founder (fleet init) or from the member that sealed it for a member
+    // added later (fleet add); either way it opens only for this node and this exact manifest.
+    uint32_t sealer = req.sealer_id() == 0 ? 1 : req.sealer_id();
+    const FleetMember* from = manifest.Find(sealer);
+    if (from == nullptr || sealer == self->id) return InvalidArgument("sealer_id is not another member of the manifest");
+    ASSIGN_OR_RETURN(secrets, OpenFleetSecrets(manifest, AsBytes(req.sealed_secrets()), from->kx_public_key, kx_));
   }
   RETURN_IF_ERROR(Replace(*keystore_, kSetupName, secrets.opaque_setup));
   RETURN_IF_ERROR(Replace(*keystore_, kSealingName, secrets.sealing_key));
@@ -164,6 +173,56 @@ Status FleetState::Join(const v1::InitRequest& req, v1::InitResponse* resp) {
   resp->set_signature(std::string(AsChars(sig)));
   resp->set_fleet_public_key(std::string(AsChars(fleet_key)));
   spdlog::info("event=fleet_joined member={} founder={} fleet={}", id, req.founder(), manifest.fleet_id);
+  return Status::Ok();
+}
+
+Status FleetState::UpdateManifest(const v1::UpdateManifestRequest& req, v1::UpdateManifestResponse* resp) {
+  std::shared_ptr<FleetRuntime> rt = runtime();
+  if (!rt) return FailedPrecondition("this node is not a fleet member yet; run `keyward fleet init` first");
+  std::lock_guard update(update_mu_);
+  ASSIGN_OR_RETURN(FleetManifest next, FleetManifest::Decode(AsBytes(req.manifest())));
+  FleetManifest current = rt->Manifest();
+  RETURN_IF_ERROR(CheckManifestExtends(current, next));
+  if (next.members.size() > current.members.size()) {
+    FleetMember added = next.members.back();
+    std::vector<raft::NodeId> ids;
+    for (const FleetMember& m : next.members) ids.push_back(m.id);
+    FleetTransport* transport = rt->transport.get();
+    Status applied = rt->replica->RunOnLoop(
+        [added, ids, transport](raft::Raft& r, raft::PeerChannel& channel) -> Status {
+          if (Status s = channel.AddPeer(added.id, added.kx_public_key); !s.ok()) return s;
+          if (Status s = r.SetManifest(ids); !s.ok()) return s;
+          transport->AddPeer(added.id, added.peer_address);
+          return Status::Ok();
+        },
+        std::chrono::seconds(5));
+    if (!applied.ok()) return applied;
+    wire::Writer w;
+    w.U32(rt->id).Bytes(next.Encode());
+    RETURN_IF_ERROR(Replace(*keystore_, kMembershipName, crypto::SecretBytes(w.bytes())));
+    {
+      std::lock_guard lock(rt->stubs_mu);
+      rt->manifest = next;
+    }
+    spdlog::info("event=fleet_manifest_updated members={} added={} peer={}", next.members.size(), added.id,
+                 added.peer_address);
+  }
+  if (req.seal_for() != 0) {
+    const FleetMember* target = next.Find(req.seal_for());
+    if (target == nullptr || target->id != next.members.back().id || target->id == rt->id) {
+      return InvalidArgument("seal_for must be the member the update adds");
+    }
+    crypto::SystemRng rng;
+    FleetSecrets secrets;
+    ASSIGN_OR_RETURN(secrets.opaque_setup, keystore_->GetSecret(kSetupName));
+    ASSIGN_OR_RETURN(secrets.sealing_key, keystore_->GetSecret(kSealingName));
+    resp->set_sealed_secrets(std::string(AsChars(SealFleetSecrets(next, secrets, kx_, target->kx_public_key, rng))));
+  }
+  Bytes statement = ManifestUpdateStatement(current, next);
+  ASSIGN_OR_RETURN(crypto::Ed25519Signature sig, signer_->Sign(statement));
+  resp->set_id(rt->id);
+  resp->set_statement(std::string(AsChars(statement)));
+  resp->set_signature(std::string(AsChars(sig)));
   return Status::Ok();
 }
 

@@ -24,7 +24,7 @@
 namespace keyward::node {
 
 struct FleetRuntime {
-  FleetManifest manifest;
+  FleetManifest manifest;  // guarded by stubs_mu (grows with `keyward fleet add`): read via Manifest()
   uint32_t id = 0;
   std::unique_ptr<crypto::opaque::InMemoryServerKeys> keys;
   std::unique_ptr<core::VaultCore> core;
@@ -37,6 +37,7 @@ struct FleetRuntime {
   ~FleetRuntime();
   // A stub to member `id`'s client address (cached).
   v1::Vault::Stub* VaultStub(uint32_t id);
+  FleetManifest Manifest();
 };
 
 class FleetState {
@@ -61,6 +62,10 @@ class FleetState {
 
   // keyward.v1.Peer.Init: become member `request.member_id()` of the manifest.
   Status Join(const v1::InitRequest& request, v1::InitResponse* response);
+  // keyward.v1.Peer.UpdateManifest (`keyward fleet add`): adopt a manifest that appends one member
+  // (core: peer channel, Raft manifest, transport; token: the stored membership); optionally box
+  // the fleet secrets for the new member; sign the update statement.
+  Status UpdateManifest(const v1::UpdateManifestRequest& request, v1::UpdateManifestResponse* response);
   void Shutdown();
 
  private:
@@ -73,6 +78,7 @@ class FleetState {
   Config config_;
   mutable std::mutex mu_;
   std::shared_ptr<FleetRuntime> runtime_;
+  std::mutex update_mu_;  // one manifest update at a time
 };
 
 }  // namespace keyward::node

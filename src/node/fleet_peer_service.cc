@@ -18,6 +18,20 @@ grpc::Status FleetPeerService::Deliver(grpc::ServerContext*, const v1::PeerFrame
   return grpc::Status::OK;
 }
 
+grpc::Status FleetPeerService::Stream(grpc::ServerContext*, grpc::ServerReader<v1::PeerFrames>* reader, v1::PeerAck*) {
+  v1::PeerFrames frames;
+  std::vector<Bytes> batch;
+  while (reader->Read(&frames)) {
+    std::shared_ptr<FleetRuntime> rt = state_->runtime();
+    if (!rt) return grpc::Status(grpc::UNAVAILABLE, "not a fleet member yet");
+    batch.clear();
+    for (const std::string& f : frames.frames()) batch.push_back(ToBytes(f));
+    rt->replica->Deliver(std::move(batch));  // one wake-up of the replica loop per message
+    batch = {};
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status FleetPeerService::Identity(grpc::ServerContext*, const v1::IdentityRequest*,
                                         v1::IdentityResponse* resp) {
   resp->set_kx_public_key(Str(state_->kx_public_key()));
@@ -53,6 +67,42 @@ grpc::Status FleetPeerService::Status(grpc::ServerContext*, const v1::FleetStatu
   resp->set_incarnation(i.incarnation);
   resp->set_ready_leader(i.ready_leader);
   resp->set_fleet_public_key(Str(rt->core->fleet_public_key()));
+  resp->set_manifest(Str(rt->Manifest().Encode()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FleetPeerService::UpdateManifest(grpc::ServerContext*, const v1::UpdateManifestRequest* req,
+                                              v1::UpdateManifestResponse* resp) {
+  keyward::Status s = state_->UpdateManifest(*req, resp);
+  if (!s.ok()) spdlog::warn("event=fleet_manifest_update_refused reason=\"{}\"", s.message());
+  return ToGrpcStatus(s);
+}
+
+grpc::Status FleetPeerService::RemoveMember(grpc::ServerContext*, const v1::RemoveMemberRequest* req,
+                                            v1::RemoveMemberResponse* resp) {
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  if (!rt) return grpc::Status(grpc::FAILED_PRECONDITION, "not a fleet member yet");
+  uint32_t target = req->member_id();
+  if (target == rt->id) {
+    return grpc::Status(grpc::INVALID_ARGUMENT, "a member cannot remove itself; ask another member's host");
+  }
+  FleetManifest manifest = rt->Manifest();
+  uint32_t voters = 0;
+  keyward::Status s = rt->replica->RunOnLoop(
+      [&](raft::Raft& r, raft::PeerChannel&) -> keyward::Status {
+        if (r.role() != raft::Role::kLeader) {
+          const FleetMember* l = manifest.Find(r.leader());
+          return FailedPrecondition("not the leader; the leader is member " + std::to_string(r.leader()) +
+                                    (l != nullptr ? " at " + l->peer_address : std::string(" (unknown)")));
+        }
+        if (keyward::Status removed = r.Remove(target); !removed.ok()) return removed;
+        voters = static_cast<uint32_t>(r.config().VoterCount());
+        return keyward::Status::Ok();
+      },
+      std::chrono::seconds(5));
+  if (!s.ok()) return ToGrpcStatus(s);
+  spdlog::info("event=fleet_member_removed member={} voters={}", target, voters);
+  resp->set_voters(voters);
   return grpc::Status::OK;
 }
 

@@ -1,5 +1,6 @@
 // FleetPeerService (keyward.v1.Peer): the host-to-host face of a fleet member: sealed core
-// envelopes in (Deliver), the member's identity, fleet creation (Init) and status.
+// envelopes in (Deliver), the member's identity, fleet creation (Init), status, and the operator's
+// membership calls (UpdateManifest for `keyward fleet add`, RemoveMember for `keyward fleet remove`).
 //
 // Ownership: borrows the FleetState (must outlive the service).
 // Thread-safety: gRPC calls handlers concurrently; FleetState is thread-safe.
@@ -16,9 +17,14 @@ class FleetPeerService final : public v1::Peer::Service {
  public:
   explicit FleetPeerService(FleetState* state) : state_(state) {}
   grpc::Status Deliver(grpc::ServerContext*, const v1::PeerFrames*, v1::PeerAck*) override;
+  // Deliver's frames on one long-lived stream per sending member (fleet_transport.h).
+  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<v1::PeerFrames>*, v1::PeerAck*) override;
   grpc::Status Identity(grpc::ServerContext*, const v1::IdentityRequest*, v1::IdentityResponse*) override;
   grpc::Status Init(grpc::ServerContext*, const v1::InitRequest*, v1::InitResponse*) override;
   grpc::Status Status(grpc::ServerContext*, const v1::FleetStatusRequest*, v1::FleetStatusResponse*) override;
+  grpc::Status UpdateManifest(grpc::ServerContext*, const v1::UpdateManifestRequest*,
+                              v1::UpdateManifestResponse*) override;
+  grpc::Status RemoveMember(grpc::ServerContext*, const v1::RemoveMemberRequest*, v1::RemoveMemberResponse*) override;
 
  private:
   FleetState* const state_;
