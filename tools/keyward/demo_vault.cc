@@ -1,11 +1,6 @@
 // The vault demo (`keyward demo`): a real dev node as a child process (SoftHSM2 token in a temp
 // dir, gRPC on 127.0.0.1), driven through the client SDK with the production Argon2id parameters.
 // Shows: register, recover, a wrong password counted, the record destroyed after its last attempt.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,51 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "demo_process.h"
 #include "keyward/client.h"
 #include "node/account_token.h"
 
-extern char** environ;
-
 namespace keyward::cli {
 namespace {
-
-struct Child {
-  pid_t pid = -1;
-  int out_fd = -1;
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      int st = 0;
-      for (int i = 0; i < 100 && ::waitpid(pid, &st, WNOHANG) == 0; ++i) ::usleep(50 * 1000);
-      if (::waitpid(pid, &st, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &st, 0);
-      }
-    }
-    if (out_fd >= 0) ::close(out_fd);
-  }
-};
-
-// Reads stdout until a line starting with "READY "; bounded by `timeout_ms`.
-std::optional<std::string> WaitReady(int fd, int timeout_ms) {
-  std::string buf;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    char c[512];
-    ssize_t n = ::read(fd, c, sizeof c);
-    if (n <= 0) return std::nullopt;
-    buf.append(c, static_cast<size_t>(n));
-    size_t nl;
-    while ((nl = buf.find('\n')) != std::string::npos) {
-      std::string line = buf.substr(0, nl);
-      buf.erase(0, nl + 1);
-      if (line.rfind("READY ", 0) == 0) return line.substr(6);
-    }
-  }
-  return std::nullopt;
-}
 
 void Step(int n, const char* what) { std::printf("\n[%d] %s\n", n, what); std::fflush(stdout); }
 
@@ -84,27 +40,13 @@ int RunVaultDemo() {
   std::printf("Keyward vault demo: one dev node (SoftHSM2 token in %s), real gRPC on 127.0.0.1\n",
               dir.c_str());
   Step(1, "Starting `keyward node --dev` ...");
-  std::string self = fs::read_symlink("/proc/self/exe").string();
   std::string data = (dir / "data").string();
-  std::vector<std::string> args = {self, "node", "--dev", "--data-dir", data, "--listen", "127.0.0.1:0",
-                                   // The host limiter would delay step 7's 4th quick guess; the
-                                   // demo shows the core's hard limit, so give it more free tries.
-                                   "--rate-limit-free-attempts", "10", "--log-level", "warn"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return 1;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-  Child child;
-  int rc = posix_spawn(&child.pid, self.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(pipefd[1]);
-  child.out_fd = pipefd[0];
-  if (rc != 0) {
-    child.pid = -1;
+  // The host limiter would delay step 7's 4th quick guess; the demo shows the core's hard limit,
+  // so give it more free tries.
+  DemoChild child;
+  if (!SpawnSelf({"node", "--dev", "--data-dir", data, "--listen", "127.0.0.1:0", "--rate-limit-free-attempts",
+                  "10", "--log-level", "warn"},
+                 "", &child)) {
     std::fprintf(stderr, "demo: cannot start the node\n");
     return 1;
   }

@@ -1,5 +1,6 @@
 // `keyward fleet init|status`: create a fleet from running `keyward node --fleet-join` members and
-// inspect it (docs/replication.md "Fleet creation"). `keyward fleet bench` is in fleet_bench.cc.
+// inspect it (docs/replication.md "Fleet creation"). `keyward fleet add|remove` are in
+// fleet_membership.cc, `keyward fleet bench` in fleet_bench.cc.
 // Exit codes: 0 ok, 1 usage, 2 a node could not be reached or refused, 3 a member's answer does
 // not verify.
 #include <grpcpp/grpcpp.h>
@@ -17,6 +18,24 @@
 #include "trust/pinned.h"
 
 namespace keyward::cli {
+
+// manifest.json as written by `fleet init` and `fleet add` (shared with fleet_membership.cc).
+nlohmann::json FleetManifestJson(const node::FleetManifest& manifest, const std::string& fleet_key) {
+  nlohmann::json m = {{"fleet_id", manifest.fleet_id},
+                      {"manifest_hex", HexEncode(manifest.Encode())},
+                      {"manifest_sha256", HexEncode(manifest.Hash())},
+                      {"fleet_public_key", HexEncode(AsBytes(fleet_key))},
+                      {"members", nlohmann::json::array()}};
+  for (const auto& mem : manifest.members) {
+    m["members"].push_back({{"id", mem.id},
+                            {"kx_public_key", HexEncode(mem.kx_public_key)},
+                            {"sign_public_key", HexEncode(mem.sign_public_key)},
+                            {"peer_address", mem.peer_address},
+                            {"client_address", mem.client_address}});
+  }
+  return m;
+}
+
 namespace {
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -146,18 +165,7 @@ int RunInit(const InitArgs& a) {
     std::fprintf(stderr, "fleet init: %s\n", policy.status().message().c_str());
     return 1;
   }
-  nlohmann::json m = {{"fleet_id", manifest.fleet_id},
-                      {"manifest_hex", HexEncode(manifest_bytes)},
-                      {"manifest_sha256", HexEncode(manifest.Hash())},
-                      {"fleet_public_key", Hex(fleet_key)},
-                      {"members", nlohmann::json::array()}};
-  for (const auto& mem : manifest.members) {
-    m["members"].push_back({{"id", mem.id},
-                            {"kx_public_key", HexEncode(mem.kx_public_key)},
-                            {"sign_public_key", HexEncode(mem.sign_public_key)},
-                            {"peer_address", mem.peer_address},
-                            {"client_address", mem.client_address}});
-  }
+  nlohmann::json m = FleetManifestJson(manifest, fleet_key);
   std::filesystem::path out = a.out;
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
@@ -205,6 +213,7 @@ int RunStatus(const std::string& nodes) {
 }  // namespace
 
 void AddFleetBenchCommand(CLI::App* fleet);
+void AddFleetMembershipCommands(CLI::App* fleet);
 
 void RegisterFleetCommand(CLI::App& app) {
   auto* fleet = app.add_subcommand("fleet", "Create and inspect a replicated fleet (docs/replication.md)");
@@ -225,6 +234,7 @@ void RegisterFleetCommand(CLI::App& app) {
   auto* sc = fleet->add_subcommand("status", "Print each node's Raft role, term, leader and indices (JSON lines)");
   sc->add_option("--nodes", *nodes, "Peer addresses HOST:PORT,...")->required();
   sc->callback([nodes] { ExitCode() = RunStatus(*nodes); });
+  AddFleetMembershipCommands(fleet);
   AddFleetBenchCommand(fleet);
 }
 
