@@ -101,6 +101,10 @@ class VaultClient {
     // Must match at registration and at every recovery.
     crypto::KsfConfig ksf = crypto::KsfConfig::Default();
     std::chrono::milliseconds call_timeout{10000};
+    // Recover over the one-stream Vault.Recover call (KE1 -> KE2 -> KE3 -> result; the stream's
+    // deadline is call_timeout, at most 60 s). A node that answers UNIMPLEMENTED is then asked
+    // with RecoverStart + RecoverFinish, as it is when this is false.
+    bool recover_stream = true;
   };
 
   static StatusOr<std::unique_ptr<VaultClient>> Create(Config config);

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "client/client_trust.h"
 #include "client/protocol.h"
@@ -66,6 +67,23 @@ Outcome FromGrpc(const grpc::Status& s, std::string_view step) {
   return Fail(kind, std::move(msg));
 }
 
+// One Recover stream (vault.proto RecoverStreamRequest). If the recovery stops half-way, the
+// destructor cancels the stream and collects its status, so no call is left open.
+struct RecoverStreamCall {
+  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::RecoverStreamRequest, v1::RecoverStreamResponse>> rw;
+  bool finished = false;
+  ~RecoverStreamCall() {
+    if (rw && !finished) {
+      ctx.TryCancel();
+      (void)rw->Finish();
+    }
+  }
+};
+
+// The Recover stream's deadline bound (the node refuses longer ones; VaultService).
+constexpr std::chrono::milliseconds kMaxStreamDeadline{60000};
+
 }  // namespace
 
 struct VaultClient::Impl {
@@ -75,6 +93,9 @@ struct VaultClient::Impl {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::Vault::Stub> stub;
   crypto::SystemRng rng;
+  // Set once the node answered UNIMPLEMENTED to the Recover stream (an older node): from then on
+  // recoveries use RecoverStart + RecoverFinish.
+  std::atomic<bool> no_recover_stream{false};
 
   void Prepare(grpc::ClientContext& ctx) const {
     ctx.set_deadline(std::chrono::system_clock::now() + config.call_timeout);
@@ -237,7 +258,32 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
   sreq.set_ke1(std::string(AsChars(start->ke1)));
   im.trust->Stamp(&sreq);
   v1::RecoverStartResponse sresp;
-  {
+  // The one-stream call by default; the two unary calls for nodes without it.
+  std::unique_ptr<RecoverStreamCall> stream;
+  if (im.config.recover_stream && !im.no_recover_stream.load(std::memory_order_relaxed)) {
+    stream = std::make_unique<RecoverStreamCall>();
+    stream->ctx.set_deadline(std::chrono::system_clock::now() +
+                             std::min(im.config.call_timeout, kMaxStreamDeadline));
+    stream->ctx.set_initial_metadata_corked(true);  // headers go out with KE1
+    stream->rw = im.stub->Recover(&stream->ctx);
+    v1::RecoverStreamRequest m;
+    m.mutable_start()->Swap(&sreq);
+    v1::RecoverStreamResponse r;
+    if (stream->rw->Write(m) && stream->rw->Read(&r)) {
+      if (!r.has_start()) {
+        return Fail(ClientErrorKind::kTampered, "Recover: the node's first answer is not a KE2");
+      }
+      sresp.Swap(r.mutable_start());
+    } else {
+      stream->finished = true;
+      grpc::Status g = stream->rw->Finish();
+      if (g.error_code() != grpc::UNIMPLEMENTED) return FromGrpc(g, "Recover");
+      im.no_recover_stream.store(true, std::memory_order_relaxed);
+      stream.reset();
+      sreq.Swap(m.mutable_start());
+    }
+  }
+  if (!stream) {
     grpc::ClientContext ctx;
     im.Prepare(ctx);
     grpc::Status g = im.stub->RecoverStart(&ctx, sreq, &sresp);
@@ -256,13 +302,26 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
                                        AsBytes(sresp.login_state()), user, fleet->key,
                                        *options, im.rng);
   if (!cont.ok()) return FromStatus(cont.status(), "checking KE2");
-  v1::RecoverFinishRequest freq;
-  *freq.mutable_account() = account;
-  freq.set_ke3(std::string(AsChars(cont->ke3)));
-  freq.set_login_state(sresp.login_state());
-  im.trust->Stamp(&freq);
   v1::RecoverFinishResponse fresp;
-  {
+  if (stream) {
+    v1::RecoverStreamRequest m;
+    m.mutable_finish()->set_ke3(std::string(AsChars(cont->ke3)));
+    v1::RecoverStreamResponse r;
+    const bool answered =
+        stream->rw->Write(m, grpc::WriteOptions().set_last_message()) && stream->rw->Read(&r);
+    stream->finished = true;
+    grpc::Status g = stream->rw->Finish();
+    if (!g.ok()) return FromGrpc(g, "Recover");
+    if (!answered || !r.has_finish()) {
+      return Fail(ClientErrorKind::kTampered, "Recover: the node's second answer is not a result");
+    }
+    fresp.Swap(r.mutable_finish());
+  } else {
+    v1::RecoverFinishRequest freq;
+    *freq.mutable_account() = account;
+    freq.set_ke3(std::string(AsChars(cont->ke3)));
+    freq.set_login_state(sresp.login_state());
+    im.trust->Stamp(&freq);
     grpc::ClientContext ctx;
     im.Prepare(ctx);
     grpc::Status g = im.stub->RecoverFinish(&ctx, freq, &fresp);

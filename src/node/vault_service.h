@@ -16,6 +16,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+
 #include "keyward/v1/vault.grpc.pb.h"
 #include "node/account_token.h"
 #include "node/bundle_source.h"
@@ -52,6 +54,13 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
                                           v1::RecoverFinishResponse*) override;
   grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext*, const v1::DeleteRequest*,
                                    v1::DeleteResponse*) override;
+  // A whole recovery on one bidirectional stream (vault.proto RecoverStreamRequest): the same
+  // checks and CoreHost calls as RecoverStart + RecoverFinish, one call instead of two.
+  grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse>* Recover(
+      grpc::CallbackServerContext*) override;
+
+  // The longest deadline a Recover stream may carry (and so the longest it may stay open).
+  static constexpr std::chrono::seconds kMaxRecoverStreamDeadline{60};
 
   // One call in flight: its reactor, name and start time. Finish answers it exactly once and
   // records the metrics and the log line. Copyable (captured by CoreHost callbacks).
@@ -62,6 +71,9 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
     std::chrono::steady_clock::time_point start;
     grpc::ServerUnaryReactor* Finish(const Status& status) const;
   };
+  // Maps `status` to the gRPC status of a finished call and records its metrics and log line.
+  grpc::Status Settle(const char* method, std::chrono::steady_clock::time_point start,
+                      const Status& status);
 
   // Over-the-air trust (node/bundle_source.h): every response carries `bundles`' newest delivered
   // bundle when the request's client_bundle_epoch is older, and its policy updates above the
@@ -78,6 +90,7 @@ class VaultService final : public keyward::v1::Vault::CallbackService {
   void set_forwarder(Forwarder* forwarder) { forwarder_ = forwarder; }
 
  private:
+  class RecoverStream;  // the Recover stream's reactor (vault_service.cc)
   struct Caller {
     Bytes user_id;
     core::Authority authority = core::Authority::kNone;

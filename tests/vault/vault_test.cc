@@ -59,9 +59,11 @@ class VaultNodeTest : public ::testing::Test {
     stub_ = v1::Vault::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
   }
 
-  std::unique_ptr<VaultClient> Client(std::shared_ptr<node::AppKey> key = nullptr) {
+  std::unique_ptr<VaultClient> Client(std::shared_ptr<node::AppKey> key = nullptr,
+                                      bool recover_stream = true) {
     if (!key) key = app_key_;
     VaultClient::Config config;
+    config.recover_stream = recover_stream;
     config.vault_address = address_;
     config.trust_policy_path = ready_["trust_policy"];
     config.ksf = SmallKsf();
@@ -399,6 +401,38 @@ TEST_F(VaultNodeTest, MetricsHealthAndGracefulShutdown) {
   ASSERT_TRUE(st.ok());
   EXPECT_TRUE(WIFEXITED(*st));
   EXPECT_EQ(WEXITSTATUS(*st), 0);
+}
+
+// The SDK recovers over the one-stream Recover call by default; the unary calls stay. Both count
+// guesses in the same record, and the node's metrics tell them apart.
+TEST_F(VaultNodeTest, RecoverStreamAndUnaryCallsShareOneCount) {
+  auto streamed = Client();
+  auto unary = Client(nullptr, /*recover_stream=*/false);
+  ASSERT_TRUE(streamed->Register("ivan", Secret("right"), Secret("s3cret"), {.max_attempts = 5}).ok());
+  Outcome w1 = streamed->Recover("ivan", Secret("wrong"));
+  EXPECT_EQ(w1.kind, ClientErrorKind::kWrongPassword) << w1.message;
+  EXPECT_EQ(w1.attempts_remaining, 4u);
+  Outcome w2 = unary->Recover("ivan", Secret("wrong"));
+  EXPECT_EQ(w2.kind, ClientErrorKind::kWrongPassword) << w2.message;
+  EXPECT_EQ(w2.attempts_remaining, 3u);
+  Outcome ok = streamed->Recover("ivan", Secret("right"));
+  ASSERT_TRUE(ok.ok()) << ok.message;
+  EXPECT_EQ(std::string(AsChars(ok.secret.Reveal())), "s3cret");
+  EXPECT_EQ(ok.attempts_remaining, 5u);
+  // Delete(user, password) proves a session recovered over the stream.
+  Outcome del = streamed->Delete("ivan", Secret("right"));
+  ASSERT_TRUE(del.ok()) << del.message;
+  EXPECT_EQ(unary->Recover("ivan", Secret("right")).kind, ClientErrorKind::kLocked);
+  std::string metrics = ready_["metrics"];
+  auto colon = metrics.rfind(':');
+  httplib::Client http(metrics.substr(0, colon), std::stoi(metrics.substr(colon + 1)));
+  http.set_read_timeout(5, 0);
+  auto m = http.Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("keyward_node_requests_total{code=\"OK\",method=\"Recover\"} 3"),
+            std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("keyward_node_requests_total{code=\"OK\",method=\"RecoverStart\"} 2"),
+            std::string::npos) << m->body;
 }
 
 TEST_F(VaultNodeTest, DevModeRestartReusesKeys) {

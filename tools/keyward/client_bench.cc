@@ -2,7 +2,8 @@
 // concurrent client threads (scripts/bench.sh section_node). Client-side Argon2id is excluded: the
 // benchmark users are registered with the Identity KSF, so what is timed is the node (gRPC + core:
 // counter update, OPRF, 3DH, KE3 check, secret encryption) plus the client's OPAQUE group
-// operations. Prints one JSON object on stdout.
+// operations. Each recovery is one Vault.Recover stream (--call unary: RecoverStart +
+// RecoverFinish, as before the stream existed). Prints one JSON object on stdout.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,6 +32,7 @@ void AddClientBenchCommand(CLI::App* client) {
     int users = 16;
     int64_t duration_ms = 5000;
     int node_pid = 0;
+    std::string call = "stream";
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = client->add_subcommand("bench", "Benchmark full recoveries/s against a running node (JSON out)");
@@ -42,6 +44,11 @@ void AddClientBenchCommand(CLI::App* client) {
   cmd->add_option("--duration-ms", f->duration_ms, "Measurement time")->capture_default_str();
   cmd->add_option("--node-pid", f->node_pid,
                   "PID of the node (same machine): its CPU use in the window is reported");
+  cmd->add_option("--call", f->call,
+                  "How each recovery reaches the node: stream (one Vault.Recover stream) or unary "
+                  "(RecoverStart + RecoverFinish)")
+      ->check(CLI::IsMember({"stream", "unary"}))
+      ->capture_default_str();
   cmd->callback([f] {
     auto key = node::AppKey::Load(f->app_key);
     if (!key.ok()) { std::fprintf(stderr, "bench: %s\n", key.status().message().c_str()); ExitCode() = 1; return; }
@@ -50,6 +57,7 @@ void AddClientBenchCommand(CLI::App* client) {
     config.vault_address = f->vault;
     config.trust_policy_path = f->trust;
     config.ksf = crypto::KsfConfig::Identity();
+    config.recover_stream = f->call == "stream";
     config.credentials = [shared](std::string_view u) -> StatusOr<Bytes> {
       return shared->Mint(AsBytes(u), node::NowUnixSeconds() + 3600);
     };
@@ -96,10 +104,11 @@ void AddClientBenchCommand(CLI::App* client) {
     auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
     std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                 "\"failures\":%d,\"concurrency\":%d,\"floor_us\":%.2f,\"node_cores\":%.3f,"
-                "\"vs_floor_per_core\":%.3f}\n",
+                "\"vs_floor_per_core\":%.3f,\"call\":\"%s\"}\n",
                 all.size(), seconds, all.size() / seconds, pct(0.50), pct(0.99), failures.load(), f->concurrency,
                 floor_us, node_cores,
-                node_cores > 0 ? (all.size() / seconds / node_cores) / (1e6 / floor_us) : -1.0);
+                node_cores > 0 ? (all.size() / seconds / node_cores) / (1e6 / floor_us) : -1.0,
+                f->call.c_str());
     ExitCode() = failures.load() == 0 ? 0 : 6;
   });
 }
