@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
                  "Bound for the healed fleet to elect a leader, heal every node and commit a new command");
   app.add_option("--count", count, "Run this many consecutive seeds starting at --seed");
   app.add_flag("--verbose", opt.verbose, "Log faults and node events to stderr");
+  app.add_option("--remove-silent-after", opt.remove_silent_after_ticks,
+                 "Silent-member removal after N ticks (0: off; default -1: drawn from the seed, on for "
+                 "about half the seeds)")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -164,9 +164,11 @@ Sim::Sim(const SimOptions& o) : opt_(o) {
   f_.partition_rate = static_cast<uint32_t>(Rand(30));
   f_.crash_rate = static_cast<uint32_t>(Rand(20));
   f_.drift_rate = static_cast<uint32_t>(Rand(50));
-  {
+  if (o.remove_silent_after_ticks < 0) {
     uint64_t h = Fnv(Fnv(14695981039346656037ull, o.seed), 0x5113e7);
     if (h % 2 == 1) f_.remove_silent_after_ticks = static_cast<uint32_t>(30 + (h >> 8) % 150);
+  } else {
+    f_.remove_silent_after_ticks = static_cast<uint32_t>(o.remove_silent_after_ticks);
   }
   nodes_.resize(static_cast<size_t>(o.nodes));
   blocked_.assign(nodes_.size() + 1, std::vector<bool>(nodes_.size() + 1, false));

@@ -19,6 +19,10 @@ struct SimOptions {
   uint64_t steps = 4000;          // fault phase length in time units (a node ticks every ~10)
   uint64_t liveness_steps = 6000;  // bound for the healed fleet to make progress
   bool verbose = false;           // event log to stderr
+  // Silent-member removal (RaftOptions::remove_silent_after_ticks): -1 drawn from the seed (off for
+  // about half the seeds), 0 off, N > 0 that many ticks. Seeds found before it existed replay
+  // exactly with 0.
+  int64_t remove_silent_after_ticks = -1;
 };
 
 struct SimResult {
