@@ -134,6 +134,16 @@ void FleetReplica::Deliver(Bytes envelope) {
   cv_.notify_one();
 }
 
+void FleetReplica::Deliver(std::vector<Bytes> envelopes) {
+  if (envelopes.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (inbox_.size() > 100000) return;  // a flooding host: drop (Raft retransmits)
+    for (Bytes& e : envelopes) inbox_.push_back(std::move(e));
+  }
+  cv_.notify_one();
+}
+
 void FleetReplica::Submit(FleetSubmission submission) {
   {
     std::unique_lock lock(mu_);

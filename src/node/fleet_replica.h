@@ -117,6 +117,8 @@ class FleetReplica {
 
   // An envelope from the peer transport (unauthenticated bytes; the core opens them).
   void Deliver(Bytes envelope);
+  // Several envelopes at once (one message of a peer stream): one lock and one wake-up.
+  void Deliver(std::vector<Bytes> envelopes);
   // Replicates one command. `applied` runs once its entry is committed and applied here; `failed`
   // (kUnavailable) if this node is not a ready leader, loses leadership before the entry commits,
   // or the commit takes longer than commit_timeout.

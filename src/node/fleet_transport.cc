@@ -7,6 +7,8 @@ namespace {
 
 constexpr size_t kMaxQueuedBytes = 64 << 20;
 constexpr size_t kMaxCallBytes = 8 << 20;
+constexpr auto kStreamLifetime = std::chrono::seconds(30);
+constexpr auto kStreamGrace = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -35,6 +37,7 @@ void FleetTransport::Stop() {
     {
       std::lock_guard lock(link->mu);
       link->stop = true;
+      if (link->stream_ctx != nullptr) link->stream_ctx->TryCancel();  // unblocks a Write
     }
     link->cv.notify_all();
   }
@@ -58,12 +61,26 @@ void FleetTransport::Send(raft::NodeId to, Bytes envelope) {
 
 void FleetTransport::Run(Link& link) {
   bool failing = false;
+  std::unique_ptr<grpc::ClientContext> ctx;
+  std::unique_ptr<grpc::ClientWriter<v1::PeerFrames>> writer;
+  std::chrono::system_clock::time_point renew;
+  v1::PeerAck ack;
+  auto close = [&](bool graceful) {
+    if (writer) {
+      if (graceful) writer->WritesDone();
+      (void)writer->Finish();
+    }
+    writer.reset();
+    std::lock_guard lock(link.mu);
+    link.stream_ctx = nullptr;
+    ctx.reset();
+  };
   while (true) {
     v1::PeerFrames frames;
     {
       std::unique_lock lock(link.mu);
       link.cv.wait(lock, [&] { return link.stop || !link.queue.empty(); });
-      if (link.stop) return;
+      if (link.stop) break;
       size_t bytes = 0;
       while (!link.queue.empty() && (bytes == 0 || bytes + link.queue.front().size() <= kMaxCallBytes)) {
         Bytes& b = link.queue.front();
@@ -73,15 +90,30 @@ void FleetTransport::Run(Link& link) {
       }
       link.queued_bytes -= bytes;
     }
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-    v1::PeerAck ack;
-    grpc::Status s = link.stub->Deliver(&ctx, frames, &ack);
-    if (!s.ok() && !failing) {
-      spdlog::info("event=peer_unreachable code={} msg=\"{}\"", static_cast<int>(s.error_code()), s.error_message());
+    // One long-lived stream (renewed before its deadline, so a stopped peer blocks this sender at
+    // most that long); a broken one is reopened for the next batch and its frames are lost
+    // (Raft retransmits).
+    if (writer && std::chrono::system_clock::now() >= renew) close(/*graceful=*/true);
+    if (!writer) {
+      ctx = std::make_unique<grpc::ClientContext>();
+      renew = std::chrono::system_clock::now() + kStreamLifetime;
+      ctx->set_deadline(renew + kStreamGrace);
+      {
+        std::lock_guard lock(link.mu);
+        if (link.stop) break;
+        link.stream_ctx = ctx.get();
+      }
+      writer = link.stub->Stream(ctx.get(), &ack);
     }
-    failing = !s.ok();
+    if (!writer->Write(frames)) {
+      close(/*graceful=*/false);
+      if (!failing) spdlog::info("event=peer_unreachable (stream broke; reconnecting)");
+      failing = true;
+      continue;
+    }
+    failing = false;
   }
+  close(/*graceful=*/false);
 }
 
 }  // namespace keyward::node

@@ -1,6 +1,7 @@
-// FleetTransport: the untrusted host's peer links (keyward.v1.Peer.Deliver over gRPC, host to host).
-// One sender thread per peer drains that peer's queue and ships everything queued as one Deliver
-// call, so envelopes that pile up during a call travel together (batching). Envelopes are sealed by
+// FleetTransport: the untrusted host's peer links (keyward.v1.Peer.Stream over gRPC, host to host).
+// One sender thread per peer drains that peer's queue and writes everything queued as one message
+// on a long-lived client stream (no call set-up per batch; renewed every 30 s), so envelopes that
+// pile up during a write travel together (batching). Envelopes are sealed by
 // the core (PeerChannel); the transport may lose them (full queue, failed call) — Raft retransmits.
 //
 // Thread-safety: Send may be called from any thread; Stop joins the sender threads.
@@ -44,6 +45,7 @@ class FleetTransport {
     std::deque<Bytes> queue;
     size_t queued_bytes = 0;
     bool stop = false;
+    grpc::ClientContext* stream_ctx = nullptr;  // the open stream's, for Stop's TryCancel
     std::thread thread;
   };
   void Run(Link& link);
