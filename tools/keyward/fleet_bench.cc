@@ -37,7 +37,7 @@ struct Phase {
 
 void AddFleetBenchCommand(CLI::App* fleet) {
   struct Flags {
-    std::string vaults, trust, app_key, pids;
+    std::string vaults, trust, app_key, pids, user_prefix = "bench-";
     int concurrency = 32;
     int users = 64;
     int64_t duration_ms = 5000;
@@ -49,6 +49,8 @@ void AddFleetBenchCommand(CLI::App* fleet) {
   cmd->add_option("--app-key", f->app_key, "Account-authority key file shared by the members")->required();
   cmd->add_option("--concurrency", f->concurrency, "Concurrent client threads")->capture_default_str();
   cmd->add_option("--users", f->users, "Users registered and recovered round-robin")->capture_default_str();
+  cmd->add_option("--user-prefix", f->user_prefix, "User names are PREFIX0, PREFIX1, ... (a second run against the same fleet needs another prefix)")
+      ->capture_default_str();
   cmd->add_option("--duration-ms", f->duration_ms, "Length of each measured phase")->capture_default_str();
   cmd->add_option("--node-pids", f->pids, "PIDs of the member processes (same machine), comma-separated: their CPU use is reported");
   cmd->callback([f] {
@@ -85,7 +87,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     for (int u = 0; u < f->users; ++u) {
       Outcome r;
       for (int attempt = 0; attempt < 50; ++attempt) {
-        r = clients[static_cast<size_t>(u) % clients.size()]->Register("bench-" + std::to_string(u), password, secret,
+        r = clients[static_cast<size_t>(u) % clients.size()]->Register(f->user_prefix + std::to_string(u), password, secret,
                                                                         {.max_attempts = 10});
         if (r.kind != ClientErrorKind::kUnavailable) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // election: bounded retry
@@ -112,7 +114,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
               if (stop.load()) break;
             }
             auto t0 = Clock::now();
-            Outcome o = vc.Recover("bench-" + std::to_string(i % f->users), password);
+            Outcome o = vc.Recover(f->user_prefix + std::to_string(i % f->users), password);
             if (!o.ok()) failures++;
             lat[static_cast<size_t>(t)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
           }
