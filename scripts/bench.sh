@@ -170,8 +170,23 @@ section_fleet() {
   json=$("$kw" fleet bench --vaults "$vaults" --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
     --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}") ||
     { echo "$json" >&2; kill ${pids//,/ }; echo "bench: fleet bench failed (failures above)" >&2; exit 1; }
+  # The same load sent straight to the leader (a leader-aware client: no forwarding hop).
+  local status leader_vault json_leader
+  status=$("$kw" fleet status --nodes "$peers") || true
+  leader_vault=$(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse);const v=process.argv[2].split(",");const i=l.findIndex(x=>x.ready_leader);console.log(i<0?"":v[i])' "$status" "$vaults")
+  if [ -n "$leader_vault" ]; then
+    json_leader=$("$kw" fleet bench --vaults "$leader_vault" --user-prefix leader-direct- --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
+      --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}") || json_leader=""
+  fi
   kill -TERM ${pids//,/ }; for i in ${pids//,/ }; do wait "$i" || true; done
   field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json" "$1"; }
+  if [ -n "${json_leader:-}" ]; then
+    lfield() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json_leader" "$1"; }
+    result fleet_recoveries_per_s_leader_direct "$(lfield per_s)" ops/s
+    result fleet_recovery_p99_half_load_leader_direct "$(lfield half_p99_ms)" ms
+    result fleet_nodes_cores_used_leader_direct "$(lfield nodes_cores)" cores
+    result fleet_vs_floor_leader_direct "$(lfield vs_floor)" x
+  fi
   result fleet_recoveries_per_s "$(field per_s)" ops/s
   result fleet_recovery_p50 "$(field p50_ms)" ms
   result fleet_recovery_p99 "$(field p99_ms)" ms
