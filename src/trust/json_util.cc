@@ -50,6 +50,40 @@ Scan ScanJson(std::string_view s) {
   return out;
 }
 
+// Keys held by all objects in `j` (depth is bounded by the pre-scan).
+size_t CountKeys(const Json& j) {
+  size_t n = 0;
+  if (j.is_object()) {
+    n += j.size();
+    for (const auto& [k, v] : j.items()) n += CountKeys(v);
+  } else if (j.is_array()) {
+    for (const Json& v : j) n += CountKeys(v);
+  }
+  return n;
+}
+
+// The first key that appears twice in one object of `s` (a valid JSON text with a duplicate).
+std::string FindDuplicateKey(std::string_view s) {
+  std::vector<std::set<std::string>> keys;
+  std::string duplicate;
+  Json::parser_callback_t cb = [&](int, nlohmann::json::parse_event_t event, Json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) {
+      keys.emplace_back();
+    } else if (event == E::object_end) {
+      if (!keys.empty()) keys.pop_back();
+    } else if (event == E::key && !keys.empty() && parsed.is_string() && duplicate.empty()) {
+      if (!keys.back().insert(parsed.get<std::string>()).second) duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  try {
+    Json ignored = Json::parse(s.begin(), s.end(), cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+  } catch (const nlohmann::json::exception&) {
+  }
+  return duplicate;
+}
+
 }  // namespace
 
 // JSON-text = ws value ws (RFC 8259 §2), restricted here to: object, no surrounding whitespace.
@@ -72,32 +106,22 @@ StatusOr<Json> ParseStrictObject(ByteSpan text, size_t max_bytes, std::string_vi
     return InvalidArgument(w + " is not in canonical form: compact JSON (no whitespace between "
                                "tokens) and no escape sequences; re-serialize it with keyward");
   }
-  std::vector<std::set<std::string>> keys;
-  std::string duplicate;
-  bool has_duplicate = false;
-  Json::parser_callback_t cb = [&](int /*depth*/, nlohmann::json::parse_event_t event,
-                                   Json& parsed) {
-    using E = nlohmann::json::parse_event_t;
-    if (event == E::object_start) {
-      keys.emplace_back();
-    } else if (event == E::object_end) {
-      if (!keys.empty()) keys.pop_back();
-    } else if (event == E::key && !keys.empty() && parsed.is_string()) {
-      if (!keys.back().insert(parsed.get<std::string>()).second && !has_duplicate) {
-        has_duplicate = true;
-        duplicate = parsed.get<std::string>();
-      }
-    }
+  // Duplicate keys: nlohmann's ordered_json keeps one entry per key, so counting key events while
+  // parsing and comparing with the keys the document holds finds them without a set per object.
+  // Only when they differ is the text parsed again to name the duplicate.
+  size_t key_events = 0;
+  Json::parser_callback_t count = [&key_events](int, nlohmann::json::parse_event_t event, Json&) {
+    if (event == nlohmann::json::parse_event_t::key) ++key_events;
     return true;
   };
   Json j;
   try {
-    j = Json::parse(s.begin(), s.end(), cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    j = Json::parse(s.begin(), s.end(), count, /*allow_exceptions=*/true, /*ignore_comments=*/false);
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(w + " is not valid JSON: " + std::string(e.what()).substr(0, 200));
   }
-  if (has_duplicate) {
-    return InvalidArgument(w + " has a duplicate key \"" + duplicate.substr(0, 64) +
+  if (key_events != CountKeys(j)) {
+    return InvalidArgument(w + " has a duplicate key \"" + FindDuplicateKey(s).substr(0, 64) +
                            "\"; each key may appear once");
   }
   if (!j.is_object()) return InvalidArgument(w + " must be a JSON object");
@@ -145,18 +169,18 @@ Status ExpectKeyOrder(const Json& obj, std::initializer_list<std::string_view> o
 
 StatusOr<std::string> GetString(const Json& obj, std::string_view key, std::string_view what,
                                 size_t max_len) {
-  const Json& v = obj.at(std::string(key));
-  std::string w = std::string(what) + "." + std::string(key);
-  if (!v.is_string()) return InvalidArgument(w + " must be a string");
+  const Json& v = obj.at(key);
+  auto w = [&] { return std::string(what) + "." + std::string(key); };  // only for errors
+  if (!v.is_string()) return InvalidArgument(w() + " must be a string");
   const std::string& s = v.get_ref<const std::string&>();
   if (s.size() > max_len) {
-    return ResourceExhausted(w + " is longer than " + std::to_string(max_len) + " bytes");
+    return ResourceExhausted(w() + " is longer than " + std::to_string(max_len) + " bytes");
   }
   return s;
 }
 
 StatusOr<uint64_t> GetUint64(const Json& obj, std::string_view key, std::string_view what) {
-  const Json& v = obj.at(std::string(key));
+  const Json& v = obj.at(key);
   if (!v.is_number_unsigned()) {
     return InvalidArgument(std::string(what) + "." + std::string(key) +
                            " must be an unsigned integer (no sign, fraction or exponent)");
@@ -166,21 +190,26 @@ StatusOr<uint64_t> GetUint64(const Json& obj, std::string_view key, std::string_
 
 StatusOr<const Json*> GetArray(const Json& obj, std::string_view key, std::string_view what,
                                size_t max_items) {
-  const Json& v = obj.at(std::string(key));
-  std::string w = std::string(what) + "." + std::string(key);
-  if (!v.is_array()) return InvalidArgument(w + " must be an array");
+  const Json& v = obj.at(key);
+  auto w = [&] { return std::string(what) + "." + std::string(key); };  // only for errors
+  if (!v.is_array()) return InvalidArgument(w() + " must be an array");
   if (v.size() > max_items) {
-    return ResourceExhausted(w + " has more than " + std::to_string(max_items) + " items");
+    return ResourceExhausted(w() + " has more than " + std::to_string(max_items) + " items");
   }
   return &v;
 }
 
 StatusOr<Bytes> GetBase64(const Json& obj, std::string_view key, std::string_view what,
                           size_t max_len) {
-  std::string w = std::string(what) + "." + std::string(key);
-  ASSIGN_OR_RETURN(std::string s, GetString(obj, key, what, (max_len + 2) / 3 * 4));
-  StatusOr<Bytes> b = Base64DecodeStrict(s);
-  if (!b.ok()) return InvalidArgument(w + " is not canonical standard base64");
+  const Json& v = obj.at(key);
+  auto w = [&] { return std::string(what) + "." + std::string(key); };  // only for errors
+  if (!v.is_string()) return InvalidArgument(w() + " must be a string");
+  const std::string& s = v.get_ref<const std::string&>();  // no copy of a large payload
+  if (s.size() > (max_len + 2) / 3 * 4) {
+    return ResourceExhausted(w() + " is longer than " + std::to_string((max_len + 2) / 3 * 4) + " bytes");
+  }
+  StatusOr<Bytes> b = Base64DecodePublic(s);
+  if (!b.ok()) return InvalidArgument(w() + " is not canonical standard base64");
   return b;
 }
 
