@@ -82,5 +82,55 @@ TEST(FleetManifestTest, StatementBindsManifestMemberAndFleetKey) {
   EXPECT_NE(MemberStatement(m, 1, k1), MemberStatement(m, 1, k2));
 }
 
+TEST(FleetManifestTest, AnUpdateMayOnlyAppendOneNewIdentity) {
+  crypto::DeterministicRng rng(7);
+  std::vector<raft::KxKeyPair> keys;
+  FleetManifest current = Sample(rng, &keys);
+  EXPECT_TRUE(CheckManifestExtends(current, current).ok());  // applied twice
+  FleetManifest next = current;
+  FleetMember added;
+  added.id = 4;
+  added.kx_public_key = raft::KxKeyPair::Generate(rng).public_key;
+  added.sign_public_key = rng.Array<32>();
+  added.peer_address = "127.0.0.1:7004";
+  added.client_address = "127.0.0.1:8004";
+  next.members.push_back(added);
+  EXPECT_TRUE(CheckManifestExtends(current, next).ok());
+  EXPECT_FALSE(CheckManifestExtends(next, current).ok());  // never removes
+  FleetManifest swapped = next;
+  swapped.members[1].kx_public_key = added.kx_public_key;  // a member's key changed
+  EXPECT_FALSE(CheckManifestExtends(current, swapped).ok());
+  FleetManifest moved = next;
+  moved.members[0].peer_address = "10.0.0.1:7001";
+  EXPECT_FALSE(CheckManifestExtends(current, moved).ok());
+  FleetManifest reuse = next;
+  reuse.members[3].sign_public_key = current.members[2].sign_public_key;
+  EXPECT_FALSE(CheckManifestExtends(current, reuse).ok());
+  FleetManifest other = next;
+  other.fleet_id = "other";
+  EXPECT_FALSE(CheckManifestExtends(current, other).ok());
+  FleetManifest two = next;
+  added.id = 5;
+  added.kx_public_key = raft::KxKeyPair::Generate(rng).public_key;
+  two.members.push_back(added);
+  EXPECT_FALSE(CheckManifestExtends(current, two).ok());
+  // The update statement binds both manifests.
+  EXPECT_NE(ManifestUpdateStatement(current, next), ManifestUpdateStatement(current, two));
+  EXPECT_NE(ManifestUpdateStatement(current, next), ManifestUpdateStatement(next, next));
+}
+
+TEST(FleetManifestTest, SecretsBoxedByALaterMemberOpenOnlyForItsSealer) {
+  crypto::DeterministicRng rng(8);
+  std::vector<raft::KxKeyPair> keys;
+  FleetManifest m = Sample(rng, &keys);
+  FleetSecrets secrets = SampleSecrets(rng);
+  // Member 2 seals for member 3 (as `fleet add` does): opens with 2's key, not the founder's.
+  Bytes box = SealFleetSecrets(m, secrets, keys[1], keys[2].public_key, rng);
+  auto opened = OpenFleetSecrets(m, box, keys[1].public_key, keys[2]);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE(crypto::SecretBytes::ConstantTimeEquals(opened->sealing_key.Reveal(), secrets.sealing_key.Reveal()));
+  EXPECT_FALSE(OpenFleetSecrets(m, box, keys[0].public_key, keys[2]).ok());
+}
+
 }  // namespace
 }  // namespace keyward::node
