@@ -126,16 +126,12 @@ int Fail(const std::array<FleetNode, 3>& nodes, const std::string& why) {
 
 int RunFleetDemo() {
   namespace fs = std::filesystem;
-  std::string tmpl = (fs::temp_directory_path() / "keyward-fleet-demo-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) {
+  DemoTempDir temp("keyward-fleet-demo");
+  if (temp.path.empty()) {
     std::fprintf(stderr, "fleet demo: cannot create a temp dir\n");
     return 1;
   }
-  fs::path dir = tmpl;
-  struct Cleanup {
-    fs::path d;
-    ~Cleanup() { std::error_code ec; fs::remove_all(d, ec); }
-  } cleanup{dir};
+  const fs::path dir = temp.path;
   auto start = Clock::now();
   auto since = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
 

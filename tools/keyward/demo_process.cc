@@ -115,4 +115,15 @@ std::optional<std::string> RunSelf(const std::vector<std::string>& args, int tim
   return out;
 }
 
+DemoTempDir::DemoTempDir(const std::string& prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) != nullptr) path = tmpl;
+}
+
+DemoTempDir::~DemoTempDir() {
+  if (path.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
 }  // namespace keyward::cli

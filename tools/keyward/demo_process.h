@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,16 @@ struct DemoChild {
   bool Stop();
   // SIGKILL and reap (a crash, for the demo's fault steps).
   void Kill();
+};
+
+// A fresh directory under the system temp dir (mkdtemp, named PREFIX-XXXXXX), removed with
+// everything in it when this goes out of scope. `path` is empty if it could not be created.
+struct DemoTempDir {
+  std::filesystem::path path;
+  explicit DemoTempDir(const std::string& prefix);
+  DemoTempDir(const DemoTempDir&) = delete;
+  DemoTempDir& operator=(const DemoTempDir&) = delete;
+  ~DemoTempDir();
 };
 
 // Spawns /proc/self/exe with `args` (args[0] is the subcommand, not the binary). Its stdout is

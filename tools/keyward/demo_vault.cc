@@ -26,16 +26,12 @@ crypto::SecretBytes Text(std::string_view s) { return crypto::SecretBytes(AsByte
 
 int RunVaultDemo() {
   namespace fs = std::filesystem;
-  std::string tmpl = (fs::temp_directory_path() / "keyward-demo-XXXXXX").string();
-  if (::mkdtemp(tmpl.data()) == nullptr) {
+  DemoTempDir temp("keyward-demo");
+  if (temp.path.empty()) {
     std::fprintf(stderr, "demo: cannot create a temp dir\n");
     return 1;
   }
-  fs::path dir = tmpl;
-  struct Cleanup {
-    fs::path d;
-    ~Cleanup() { std::error_code ec; fs::remove_all(d, ec); }
-  } cleanup{dir};
+  const fs::path dir = temp.path;
 
   std::printf("Keyward vault demo: one dev node (SoftHSM2 token in %s), real gRPC on 127.0.0.1\n",
               dir.c_str());
