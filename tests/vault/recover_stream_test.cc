@@ -95,8 +95,10 @@ class AsyncCoreHost final : public node::CoreHost {
       auto task = std::move(tasks_.front());
       tasks_.pop_front();
       lock.unlock();
-      task();
+      // Counted before the task runs: the task completes the RPC, so a count taken after would
+      // race with the client that has already seen the answer (and read async_calls()).
       async_calls_++;
+      task();
       lock.lock();
     }
   }
