@@ -14,8 +14,15 @@
 // Every call returns an Outcome: a typed error kind (what the app should do), a message for humans,
 // attempts remaining where the vault reported it, and the secret on a successful Recover.
 //
-// Ownership: a VaultClient owns its gRPC channel. Thread-safety: a VaultClient may be used from
-// several threads at once (each call is independent).
+// A fleet (docs/replication.md): give the members' addresses ("m1:7443,m2:7443,m3:7443" or
+// Config::vault_addresses). Any member serves a call (followers relay it to the leader) and tells
+// the client which member leads (trailing metadata `keyward-leader`); the client then sends its
+// calls straight to the leader, and goes back to its configured members, in turn, when the
+// leader stops answering. The hint only routes: whichever node answers must still prove the fleet
+// key the trust policy validates.
+//
+// Ownership: a VaultClient owns its gRPC channels (one per address in use). Thread-safety: a
+// VaultClient may be used from several threads at once (each call is independent).
 #pragma once
 
 #include <chrono>
@@ -25,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -80,7 +88,14 @@ struct RecordPolicy {
 class VaultClient {
  public:
   struct Config {
-    std::string vault_address;              // "HOST:PORT"
+    // "HOST:PORT", or the members of one fleet "HOST:PORT,HOST:PORT,..." (tried in this order).
+    // Over-the-air trust matches the first address against the bundle's fleet endpoints.
+    std::string vault_address;
+    // More members of the same fleet (appended to those of vault_address).
+    std::vector<std::string> vault_addresses;
+    // Send calls to the member named by a member's leader hint (see above). false: always the
+    // configured members (followers relay; the Recover stream falls back to the unary calls).
+    bool follow_leader_hint = true;
     std::string trust_policy_path;          // pinned trust policy file (or set trust_policy_text)
     std::string trust_policy_text;
     // Over-the-air trust policies (signer/log/witness lines; docs/trust.md): the trust state file
@@ -126,6 +141,8 @@ class VaultClient {
 
   // The fleet key the trust policy validated for this vault.
   const std::array<uint8_t, 32>& fleet_key() const;
+  // The address the next call will go to: a configured member, or the leader a member named.
+  std::string current_address() const;
 
   struct Impl;
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "client/client_trust.h"
 #include "client/protocol.h"
@@ -84,18 +86,112 @@ struct RecoverStreamCall {
 // The Recover stream's deadline bound (the node refuses longer ones; VaultService).
 constexpr std::chrono::milliseconds kMaxStreamDeadline{60000};
 
+// The trailing metadata a fleet member adds to a call it relayed or turned away: the leader's
+// client address (node/fleet_forwarder.h).
+constexpr char kLeaderHintKey[] = "keyward-leader";
+// At most this many addresses learnt from hints keep a channel (a hint is untrusted input).
+constexpr size_t kMaxHintedEndpoints = 8;
+
+// One address the client talks to, with its channel.
+struct Endpoint {
+  std::string address;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Vault::Stub> stub;
+  // Set once this address answered UNIMPLEMENTED to the Recover stream without naming a leader (a
+  // node without the stream): from then on recoveries there use RecoverStart + RecoverFinish.
+  std::atomic<bool> no_recover_stream{false};
+};
+
+std::shared_ptr<Endpoint> NewEndpoint(const std::string& address) {
+  auto ep = std::make_shared<Endpoint>();
+  ep->address = address;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 * 1024);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);  // small messages only: no window probing pings
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);  // a restarted member is found again soon
+  ep->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  ep->stub = v1::Vault::NewStub(ep->channel);
+  return ep;
+}
+
+// "a, b,c" -> {"a", "b", "c"}; empty items dropped.
+std::vector<std::string> SplitAddresses(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
+// A hint is used only if it looks like HOST:PORT (printable, no spaces or commas, bounded).
+bool PlausibleAddress(std::string_view a) {
+  if (a.empty() || a.size() > 255 || a.find(':') == std::string_view::npos) return false;
+  return std::all_of(a.begin(), a.end(), [](char c) { return c > ' ' && c < 127 && c != ','; });
+}
+
+bool TransportFailure(const grpc::Status& s) {
+  return s.error_code() == grpc::UNAVAILABLE || s.error_code() == grpc::DEADLINE_EXCEEDED;
+}
+
 }  // namespace
 
 struct VaultClient::Impl {
   Config config;
   std::unique_ptr<client::ClientTrust> trust;  // pinned or over-the-air (client_trust.h)
   std::array<uint8_t, 32> fleet_key{};
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::Vault::Stub> stub;
   crypto::SystemRng rng;
-  // Set once the node answered UNIMPLEMENTED to the Recover stream (an older node): from then on
-  // recoveries use RecoverStart + RecoverFinish.
-  std::atomic<bool> no_recover_stream{false};
+  // Routing (the class comment in client.h): the configured members, the endpoint calls go to now,
+  // and the addresses learnt from leader hints.
+  std::vector<std::shared_ptr<Endpoint>> members;  // immutable after Create
+  mutable std::mutex route_mu;
+  std::shared_ptr<Endpoint> current;                        // guarded by route_mu
+  size_t next_member = 0;                                   // guarded by route_mu
+  std::vector<std::shared_ptr<Endpoint>> hinted;            // guarded by route_mu
+
+  std::shared_ptr<Endpoint> Current() const {
+    std::lock_guard lock(route_mu);
+    return current;
+  }
+  // After a call to `used` finished with `status`: a transport failure moves the client to its
+  // next configured member (if `used` is still the current endpoint); otherwise a leader hint
+  // naming another address moves it there. Returns the endpoint to use next.
+  std::shared_ptr<Endpoint> Observe(const std::shared_ptr<Endpoint>& used, const grpc::ClientContext& ctx,
+                                    const grpc::Status& status) {
+    std::lock_guard lock(route_mu);
+    if (TransportFailure(status)) {
+      if (current == used) {
+        current = members[next_member++ % members.size()];
+        if (current == used && members.size() > 1) current = members[next_member++ % members.size()];
+      }
+      return current;
+    }
+    if (!config.follow_leader_hint) return current;
+    const auto& trailing = ctx.GetServerTrailingMetadata();
+    auto it = trailing.find(kLeaderHintKey);
+    if (it == trailing.end()) return current;
+    std::string_view hint(it->second.data(), it->second.size());
+    if (hint == used->address || !PlausibleAddress(hint)) return current;
+    if (current != nullptr && current->address == hint) return current;
+    current = EndpointFor(hint);
+    return current;
+  }
+  // The endpoint for `address`: a configured member's, or one made for a hint (route_mu held).
+  std::shared_ptr<Endpoint> EndpointFor(std::string_view address) {
+    for (const auto& m : members) {
+      if (m->address == address) return m;
+    }
+    for (const auto& h : hinted) {
+      if (h->address == address) return h;
+    }
+    if (hinted.size() >= kMaxHintedEndpoints) hinted.erase(hinted.begin());  // calls in flight keep theirs
+    hinted.push_back(NewEndpoint(std::string(address)));
+    return hinted.back();
+  }
 
   void Prepare(grpc::ClientContext& ctx) const {
     ctx.set_deadline(std::chrono::system_clock::now() + config.call_timeout);
@@ -132,26 +228,32 @@ struct VaultClient::Impl {
 };
 
 StatusOr<std::unique_ptr<VaultClient>> VaultClient::Create(Config config) {
-  if (config.vault_address.empty()) return InvalidArgument("no vault address (HOST:PORT) given");
+  std::vector<std::string> addresses = SplitAddresses(config.vault_address);
+  for (const std::string& a : config.vault_addresses) {
+    for (std::string& b : SplitAddresses(a)) addresses.push_back(std::move(b));
+  }
+  if (addresses.empty()) return InvalidArgument("no vault address (HOST:PORT) given");
   if (!config.credentials) return InvalidArgument("no account-credential provider given");
   auto impl = std::make_unique<Impl>();
+  for (const std::string& a : addresses) {
+    if (std::none_of(impl->members.begin(), impl->members.end(), [&](const auto& m) { return m->address == a; })) {
+      impl->members.push_back(NewEndpoint(a));
+    }
+  }
+  impl->current = impl->members.front();
+  impl->next_member = 1;
   client::ClientTrust::Options topts;
   topts.policy_path = config.trust_policy_path;
   topts.policy_text = config.trust_policy_text;
   topts.state_path = config.trust_state_path;
   topts.fleet_id = config.fleet_id;
-  topts.vault_address = config.vault_address;
+  topts.vault_address = addresses.front();
   topts.online_consistency = config.trust_online_consistency;
   ASSIGN_OR_RETURN(impl->trust, client::ClientTrust::Create(std::move(topts)));
   if (impl->trust->mode() == trust::TrustMode::kPinned) {
     ASSIGN_OR_RETURN(client::TrustedFleet pinned, impl->trust->FleetForRecovery());
     impl->fleet_key = pinned.key;
   }
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 * 1024);
-  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);  // small messages only: no window probing pings
-  impl->channel = grpc::CreateCustomChannel(config.vault_address, grpc::InsecureChannelCredentials(), args);
-  impl->stub = v1::Vault::NewStub(impl->channel);
   impl->config = std::move(config);
   return std::unique_ptr<VaultClient>(new VaultClient(std::move(impl)));
 }
@@ -159,6 +261,7 @@ StatusOr<std::unique_ptr<VaultClient>> VaultClient::Create(Config config) {
 VaultClient::VaultClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 VaultClient::~VaultClient() = default;
 const std::array<uint8_t, 32>& VaultClient::fleet_key() const { return impl_->fleet_key; }
+std::string VaultClient::current_address() const { return impl_->Current()->address; }
 
 Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretBytes& password,
                               const crypto::SecretBytes& secret, RecordPolicy policy) {
@@ -179,7 +282,9 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   {
     grpc::ClientContext ctx;
     im.Prepare(ctx);
-    grpc::Status g = im.stub->RegisterStart(&ctx, sreq, &sresp);
+    std::shared_ptr<Endpoint> ep = im.Current();
+    grpc::Status g = ep->stub->RegisterStart(&ctx, sreq, &sresp);
+    im.Observe(ep, ctx, g);
     if (!g.ok()) return FromGrpc(g, "RegisterStart");
   }
   // Over-the-air: adopt the inline bundle (verified) before trusting any fleet key.
@@ -213,7 +318,9 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
     v1::RegisterUploadResponse uresp;
     grpc::ClientContext ctx;
     im.Prepare(ctx);
-    grpc::Status g = im.stub->RegisterUpload(&ctx, ureq, &uresp);
+    std::shared_ptr<Endpoint> ep = im.Current();
+    grpc::Status g = ep->stub->RegisterUpload(&ctx, ureq, &uresp);
+    im.Observe(ep, ctx, g);
     if (g.error_code() == grpc::ALREADY_EXISTS) {
       return Fail(ClientErrorKind::kRejected,
                   "RegisterUpload: an active record exists for this user; delete it first (with "
@@ -231,7 +338,9 @@ Outcome VaultClient::Register(std::string_view user_id, const crypto::SecretByte
   for (int attempt = 0; attempt < 3; ++attempt) {
     grpc::ClientContext ctx;
     im.Prepare(ctx);
-    g = im.stub->RegisterActivate(&ctx, areq, &aresp);
+    std::shared_ptr<Endpoint> ep = im.Current();
+    g = ep->stub->RegisterActivate(&ctx, areq, &aresp);
+    im.Observe(ep, ctx, g);
     if (g.error_code() != grpc::UNAVAILABLE && g.error_code() != grpc::DEADLINE_EXCEEDED) break;
   }
   if (!g.ok()) return FromGrpc(g, "RegisterActivate");
@@ -258,14 +367,18 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
   sreq.set_ke1(std::string(AsChars(start->ke1)));
   im.trust->Stamp(&sreq);
   v1::RecoverStartResponse sresp;
-  // The one-stream call by default; the two unary calls for nodes without it.
+  // The one-stream call by default; the two unary calls for nodes without it. A fleet member that
+  // is not the leader turns the stream away (UNIMPLEMENTED, nothing read, so no guess counted)
+  // naming the leader: the stream is opened once more there.
+  std::shared_ptr<Endpoint> ep = im.Current();
   std::unique_ptr<RecoverStreamCall> stream;
-  if (im.config.recover_stream && !im.no_recover_stream.load(std::memory_order_relaxed)) {
+  for (int hop = 0; hop < 2 && im.config.recover_stream && !ep->no_recover_stream.load(std::memory_order_relaxed);
+       ++hop) {
     stream = std::make_unique<RecoverStreamCall>();
     stream->ctx.set_deadline(std::chrono::system_clock::now() +
                              std::min(im.config.call_timeout, kMaxStreamDeadline));
     stream->ctx.set_initial_metadata_corked(true);  // headers go out with KE1
-    stream->rw = im.stub->Recover(&stream->ctx);
+    stream->rw = ep->stub->Recover(&stream->ctx);
     v1::RecoverStreamRequest m;
     m.mutable_start()->Swap(&sreq);
     v1::RecoverStreamResponse r;
@@ -274,19 +387,26 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
         return Fail(ClientErrorKind::kTampered, "Recover: the node's first answer is not a KE2");
       }
       sresp.Swap(r.mutable_start());
-    } else {
-      stream->finished = true;
-      grpc::Status g = stream->rw->Finish();
-      if (g.error_code() != grpc::UNIMPLEMENTED) return FromGrpc(g, "Recover");
-      im.no_recover_stream.store(true, std::memory_order_relaxed);
-      stream.reset();
-      sreq.Swap(m.mutable_start());
+      break;
     }
+    stream->finished = true;
+    grpc::Status g = stream->rw->Finish();
+    sreq.Swap(m.mutable_start());
+    std::shared_ptr<Endpoint> next = im.Observe(ep, stream->ctx, g);
+    stream.reset();
+    if (g.error_code() != grpc::UNIMPLEMENTED) return FromGrpc(g, "Recover");
+    if (next == ep) {  // no leader named: a node without the stream
+      ep->no_recover_stream.store(true, std::memory_order_relaxed);
+      break;
+    }
+    if (hop > 0) break;    // leadership is moving: the unary calls this time (relayed)
+    ep = std::move(next);  // the leader a member named
   }
   if (!stream) {
     grpc::ClientContext ctx;
     im.Prepare(ctx);
-    grpc::Status g = im.stub->RecoverStart(&ctx, sreq, &sresp);
+    grpc::Status g = ep->stub->RecoverStart(&ctx, sreq, &sresp);
+    im.Observe(ep, ctx, g);
     if (!g.ok()) return FromGrpc(g, "RecoverStart");
   }
   // Over-the-air: adopt the inline bundle, then the fleet serving this vault (retiring is fine
@@ -311,6 +431,7 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
         stream->rw->Write(m, grpc::WriteOptions().set_last_message()) && stream->rw->Read(&r);
     stream->finished = true;
     grpc::Status g = stream->rw->Finish();
+    im.Observe(ep, stream->ctx, g);
     if (!g.ok()) return FromGrpc(g, "Recover");
     if (!answered || !r.has_finish()) {
       return Fail(ClientErrorKind::kTampered, "Recover: the node's second answer is not a result");
@@ -324,7 +445,9 @@ Outcome VaultClient::Impl::Recover(std::string_view user_id, const crypto::Secre
     im.trust->Stamp(&freq);
     grpc::ClientContext ctx;
     im.Prepare(ctx);
-    grpc::Status g = im.stub->RecoverFinish(&ctx, freq, &fresp);
+    std::shared_ptr<Endpoint> fep = im.Current();  // any member: a follower relays
+    grpc::Status g = fep->stub->RecoverFinish(&ctx, freq, &fresp);
+    im.Observe(fep, ctx, g);
     if (!g.ok()) return FromGrpc(g, "RecoverFinish");
   }
   int outcome = static_cast<int>(fresp.outcome());
@@ -367,7 +490,9 @@ Outcome SendDelete(VaultClient::Impl& im, v1::DeleteRequest req) {
   v1::DeleteResponse resp;
   grpc::ClientContext ctx;
   im.Prepare(ctx);
-  grpc::Status g = im.stub->Delete(&ctx, req, &resp);
+  std::shared_ptr<Endpoint> ep = im.Current();
+  grpc::Status g = ep->stub->Delete(&ctx, req, &resp);
+  im.Observe(ep, ctx, g);
   if (!g.ok()) return FromGrpc(g, "Delete");
   Outcome out;
   out.message = resp.deleted() ? "deleted" : "there was no record to delete";

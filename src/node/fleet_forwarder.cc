@@ -19,12 +19,15 @@ grpc::ServerUnaryReactor* FleetForwarder::Relay(grpc::CallbackServerContext* ctx
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   std::shared_ptr<FleetRuntime> rt = state_->runtime();
   const FleetInfo info = rt ? rt->replica->info() : FleetInfo{};
-  v1::Vault::Stub* stub = rt && info.leader != raft::kNoNode && info.leader != rt->id ? rt->VaultStub(info.leader)
-                                                                                      : nullptr;
+  std::string leader_address;
+  v1::Vault::Stub* stub = rt && info.leader != raft::kNoNode && info.leader != rt->id
+                              ? rt->VaultStub(info.leader, &leader_address)
+                              : nullptr;
   if (stub == nullptr) {
     reactor->Finish(grpc::Status(grpc::UNAVAILABLE, "the fleet has no leader right now (election in progress); retry"));
     return reactor;
   }
+  ctx->AddTrailingMetadata(kLeaderKey, leader_address);
   // The client context must outlive the call; the runtime keeps the stub's channel alive.
   auto fwd = std::make_shared<grpc::ClientContext>();
   fwd->set_deadline(std::min(std::chrono::system_clock::now() + kForwardTimeout, ctx->deadline()));
@@ -66,6 +69,34 @@ grpc::ServerUnaryReactor* FleetForwarder::RecoverFinish(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* FleetForwarder::Delete(grpc::CallbackServerContext* ctx, const v1::DeleteRequest* req,
                                                  v1::DeleteResponse* resp) {
   return Relay(ctx, req, resp, &v1::Vault::Stub::async::Delete);
+}
+
+namespace {
+
+// The Recover stream on a member that is not the leader: finished at once (nothing is read, so
+// nothing reaches a core) with UNIMPLEMENTED and, if a leader is known, its hint.
+class TurnAway final : public grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse> {
+ public:
+  explicit TurnAway(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse>* FleetForwarder::Recover(
+    grpc::CallbackServerContext* ctx) {
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  const FleetInfo info = rt ? rt->replica->info() : FleetInfo{};
+  std::string leader_address;
+  if (rt && info.leader != raft::kNoNode && info.leader != rt->id &&
+      rt->VaultStub(info.leader, &leader_address) != nullptr) {
+    ctx->AddTrailingMetadata(kLeaderKey, leader_address);
+  }
+  return new TurnAway(grpc::Status(grpc::UNIMPLEMENTED,
+                                   "this fleet member is not the leader and does not relay the Recover stream; "
+                                   "send it to the leader (trailing metadata keyward-leader: " +
+                                       (leader_address.empty() ? std::string("unknown") : leader_address) +
+                                       ") or use RecoverStart + RecoverFinish"));
 }
 
 }  // namespace keyward::node

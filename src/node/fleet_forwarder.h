@@ -10,8 +10,17 @@
 // that gets one serves it, i.e. answers UNAVAILABLE: leadership moved meanwhile, the client
 // retries); it has a deadline of at most kForwardTimeout (less if the client's is shorter).
 //
-// The Recover stream (vault.proto) is not relayed: a follower answers it UNIMPLEMENTED, and
-// clients fall back to RecoverStart + RecoverFinish, which are relayed.
+// Leader hint: every call a member relays, and every Recover stream it turns away, carries the
+// trailing metadata `keyward-leader: HOST:PORT`, the leader's client address from the fleet
+// manifest. The SDK (include/keyward/client.h) then sends later calls straight to the leader,
+// which saves the relay hop and its CPU; clients that ignore the hint keep being relayed. The
+// hint is not trusted for anything but routing: the OPAQUE messages are end to end and the fleet
+// key is checked against the client's trust policy wherever the call lands.
+//
+// The Recover stream (vault.proto) is not relayed: a member that is not the leader answers it
+// UNIMPLEMENTED (before reading anything, so no guess was counted) with the hint; the SDK re-opens
+// the stream at the leader, and clients without hint support fall back to RecoverStart +
+// RecoverFinish, which are relayed.
 //
 // Ownership: borrows the FleetState (must outlive the forwarder; shut the gRPC server down first).
 // Thread-safety: gRPC calls every method concurrently.
@@ -31,6 +40,7 @@ namespace keyward::node {
 class FleetForwarder final : public VaultService::Forwarder {
  public:
   static constexpr char kForwardedKey[] = "keyward-forwarded";
+  static constexpr char kLeaderKey[] = "keyward-leader";
   static constexpr std::chrono::seconds kForwardTimeout{6};
 
   explicit FleetForwarder(FleetState* state) : state_(state) {}
@@ -49,6 +59,9 @@ class FleetForwarder final : public VaultService::Forwarder {
                                           v1::RecoverFinishResponse*) override;
   grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext*, const v1::DeleteRequest*,
                                    v1::DeleteResponse*) override;
+  // Turned away: UNIMPLEMENTED with the leader hint (see above).
+  grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse>* Recover(
+      grpc::CallbackServerContext* ctx) override;
 
  private:
   template <typename Req, typename Resp>

@@ -32,17 +32,20 @@ FleetManifest FleetRuntime::Manifest() {
   return manifest;
 }
 
-v1::Vault::Stub* FleetRuntime::VaultStub(uint32_t member) {
+v1::Vault::Stub* FleetRuntime::VaultStub(uint32_t member, std::string* client_address) {
   std::lock_guard lock(stubs_mu);
   const FleetMember* m = manifest.Find(member);
   if (m == nullptr) return nullptr;
-  auto& stub = leader_stubs[member];
-  if (!stub) {
+  MemberStub& entry = leader_stubs[member];
+  if (!entry.stub) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-    stub = v1::Vault::NewStub(grpc::CreateCustomChannel(m->client_address, grpc::InsecureChannelCredentials(), args));
+    entry.client_address = m->client_address;
+    entry.stub = v1::Vault::NewStub(
+        grpc::CreateCustomChannel(m->client_address, grpc::InsecureChannelCredentials(), args));
   }
-  return stub.get();
+  if (client_address != nullptr) *client_address = entry.client_address;
+  return entry.stub.get();
 }
 
 StatusOr<std::unique_ptr<FleetState>> FleetState::Open(std::unique_ptr<pkcs11::Keystore> keystore, Config config) {

@@ -32,11 +32,16 @@ struct FleetRuntime {
   std::unique_ptr<FleetTransport> transport;
   std::unique_ptr<FleetReplica> replica;  // declared last: stopped first
   std::mutex stubs_mu;
-  std::map<uint32_t, std::unique_ptr<v1::Vault::Stub>> leader_stubs;
+  struct MemberStub {
+    std::string client_address;  // as in the manifest
+    std::unique_ptr<v1::Vault::Stub> stub;
+  };
+  std::map<uint32_t, MemberStub> leader_stubs;  // guarded by stubs_mu
 
   ~FleetRuntime();
-  // A stub to member `id`'s client address (cached).
-  v1::Vault::Stub* VaultStub(uint32_t id);
+  // A stub to member `id`'s client address (cached); null if `id` is not in the manifest. If
+  // `client_address` is given, it receives that address (the leader hint of fleet_forwarder.h).
+  v1::Vault::Stub* VaultStub(uint32_t id, std::string* client_address = nullptr);
   FleetManifest Manifest();
 };
 

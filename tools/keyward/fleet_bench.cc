@@ -1,8 +1,12 @@
 // `keyward fleet bench`: full recoveries (KE1 → KE2 → KE3, both commits) per second against a running
 // fleet, then the latency at half that load (scripts/bench.sh section_fleet). Client-side Argon2id is
-// excluded (users registered with the Identity KSF). Client threads are spread over the given
-// client addresses (followers forward to the leader). Prints one JSON object on stdout.
+// excluded (users registered with the Identity KSF). One VaultClient per given address, each given
+// ALL the addresses starting with its own (what an app does): the first calls land on every member
+// and the SDK then follows the members' leader hint (--no-leader-hint: each client keeps its one
+// member, followers relay). Client threads are spread over the clients. Prints one JSON object on
+// stdout, with the CPU the nodes (--node-pids) and this process (the clients) used per second.
 #include <sodium.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,7 +35,15 @@ struct Phase {
   double p50 = 0, p99 = 0;
   int failures = 0;
   double node_cores = -1;
+  double client_cores = 0;
 };
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 }  // namespace
 
@@ -41,6 +53,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     int concurrency = 32;
     int users = 64;
     int64_t duration_ms = 5000;
+    bool no_leader_hint = false;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = fleet->add_subcommand("bench", "Benchmark recoveries/s and p99 at half load against a running fleet (JSON out)");
@@ -52,16 +65,25 @@ void AddFleetBenchCommand(CLI::App* fleet) {
   cmd->add_option("--user-prefix", f->user_prefix, "User names are PREFIX0, PREFIX1, ... (a second run against the same fleet needs another prefix)")
       ->capture_default_str();
   cmd->add_option("--duration-ms", f->duration_ms, "Length of each measured phase")->capture_default_str();
+  cmd->add_flag("--no-leader-hint", f->no_leader_hint,
+               "Each client talks only to its own member and ignores leader hints (followers relay every call)");
   cmd->add_option("--node-pids", f->pids, "PIDs of the member processes (same machine), comma-separated: their CPU use is reported");
   cmd->callback([f] {
     auto key = node::AppKey::Load(f->app_key);
     if (!key.ok()) { std::fprintf(stderr, "fleet bench: %s\n", key.status().message().c_str()); ExitCode() = 1; return; }
     auto shared = std::make_shared<node::AppKey>(std::move(*key));
     std::vector<std::unique_ptr<VaultClient>> clients;
+    std::vector<std::string> addrs;
     std::stringstream in(f->vaults);
-    for (std::string addr; std::getline(in, addr, ',');) {
+    for (std::string addr; std::getline(in, addr, ',');) addrs.push_back(addr);
+    for (size_t k = 0; k < addrs.size(); ++k) {
       VaultClient::Config config;
-      config.vault_address = addr;
+      config.vault_address = addrs[k];
+      if (f->no_leader_hint) {
+        config.follow_leader_hint = false;
+      } else {
+        for (size_t j = 1; j < addrs.size(); ++j) config.vault_addresses.push_back(addrs[(k + j) % addrs.size()]);
+      }
       config.trust_policy_path = f->trust;
       config.ksf = crypto::KsfConfig::Identity();
       config.credentials = [shared](std::string_view u) -> StatusOr<Bytes> {
@@ -101,6 +123,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       std::vector<std::vector<double>> lat(static_cast<size_t>(f->concurrency));
       std::vector<std::thread> threads;
       double cpu0 = pids.empty() ? 0 : cpu();
+      double self0 = SelfCpuSeconds();
       auto start = Clock::now();
       for (int t = 0; t < f->concurrency; ++t) {
         threads.emplace_back([&, t] {
@@ -126,6 +149,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       Phase ph;
       ph.seconds = std::chrono::duration<double>(Clock::now() - start).count();
       if (!pids.empty()) ph.node_cores = (cpu() - cpu0) / ph.seconds;
+      ph.client_cores = (SelfCpuSeconds() - self0) / ph.seconds;
       std::vector<double> all;
       for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
       std::sort(all.begin(), all.end());
@@ -145,10 +169,11 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                 "\"half_load_per_s\":%.1f,\"half_p50_ms\":%.3f,\"half_p99_ms\":%.3f,\"failures\":%d,"
                 "\"concurrency\":%d,\"floor_us\":%.2f,\"floor_rate_2cores\":%.1f,\"vs_floor\":%.3f,"
-                "\"nodes_cores\":%.3f}\n",
+                "\"nodes_cores\":%.3f,\"client_cores\":%.3f,\"node_us_per_recovery\":%.1f,"
+                "\"client_us_per_recovery\":%.1f}\n",
                 max.count, max.seconds, per_s, max.p50, max.p99, half.count / half.seconds, half.p50, half.p99,
                 max.failures + half.failures, f->concurrency, floor_us, floor_rate_2cores, per_s / floor_rate_2cores,
-                max.node_cores);
+                max.node_cores, max.client_cores, max.node_cores * 1e6 / per_s, max.client_cores * 1e6 / per_s);
     ExitCode() = max.failures + half.failures == 0 ? 0 : 6;
   });
 }
