@@ -167,6 +167,7 @@ section_fleet() {
   done
   "$kw" fleet init --nodes "$peers" --out "$d/fleet" >/dev/null ||
     { kill ${pids//,/ }; echo "bench: fleet init failed" >&2; exit 1; }
+  # Clients given ALL members (what apps do): the SDK follows the members' leader hint.
   json=$("$kw" fleet bench --vaults "$vaults" --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
     --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}") ||
     { echo "$json" >&2; kill ${pids//,/ }; echo "bench: fleet bench failed (failures above)" >&2; exit 1; }
@@ -193,6 +194,8 @@ section_fleet() {
   result fleet_recovery_p99_half_load "$(field half_p99_ms)" ms
   result fleet_crypto_floor "$(field floor_us)" us
   result fleet_nodes_cores_used "$(field nodes_cores)" cores
+  result fleet_node_us_per_recovery "$(field node_us_per_recovery)" us
+  result fleet_client_us_per_recovery "$(field client_us_per_recovery)" us
   result fleet_vs_floor "$(field vs_floor)" x
 }
 
