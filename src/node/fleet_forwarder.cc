@@ -4,7 +4,7 @@
 
 namespace keyward::node {
 
-bool FleetForwarder::ShouldForward(grpc::CallbackServerContext* ctx) {
+bool FleetForwarder::ShouldForward(grpc::ServerContextBase* ctx) {
   std::shared_ptr<FleetRuntime> rt = state_->runtime();
   if (!rt) return false;  // not a member: VaultService's host answers UNAVAILABLE
   const FleetInfo info = rt->replica->info();
@@ -14,9 +14,8 @@ bool FleetForwarder::ShouldForward(grpc::CallbackServerContext* ctx) {
 }
 
 template <typename Req, typename Resp>
-grpc::ServerUnaryReactor* FleetForwarder::Relay(grpc::CallbackServerContext* ctx, const Req* req, Resp* resp,
-                                                AsyncMethod<Req, Resp> method) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+void FleetForwarder::Forward(grpc::ServerContextBase* ctx, const Req& req, Resp* resp,
+                             AsyncMethod<Req, Resp> method, Relayed relayed) {
   std::shared_ptr<FleetRuntime> rt = state_->runtime();
   const FleetInfo info = rt ? rt->replica->info() : FleetInfo{};
   std::string leader_address;
@@ -24,67 +23,50 @@ grpc::ServerUnaryReactor* FleetForwarder::Relay(grpc::CallbackServerContext* ctx
                               ? rt->VaultStub(info.leader, &leader_address)
                               : nullptr;
   if (stub == nullptr) {
-    reactor->Finish(grpc::Status(grpc::UNAVAILABLE, "the fleet has no leader right now (election in progress); retry"));
-    return reactor;
+    relayed(grpc::Status(grpc::UNAVAILABLE, "the fleet has no leader right now (election in progress); retry"));
+    return;
   }
   ctx->AddTrailingMetadata(kLeaderKey, leader_address);
   // The client context must outlive the call; the runtime keeps the stub's channel alive.
   auto fwd = std::make_shared<grpc::ClientContext>();
   fwd->set_deadline(std::min(std::chrono::system_clock::now() + kForwardTimeout, ctx->deadline()));
   fwd->AddMetadata(kForwardedKey, "1");
-  (stub->async()->*method)(fwd.get(), req, resp, [reactor, fwd, rt](grpc::Status s) {
+  (stub->async()->*method)(fwd.get(), &req, resp, [relayed = std::move(relayed), fwd, rt](grpc::Status s) {
     if (s.error_code() == grpc::DEADLINE_EXCEEDED) {
       s = grpc::Status(grpc::UNAVAILABLE, "the leader did not answer in time; retry");
     }
-    reactor->Finish(std::move(s));
+    relayed(std::move(s));
   });
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* FleetForwarder::RegisterStart(grpc::CallbackServerContext* ctx,
-                                                        const v1::RegisterStartRequest* req,
-                                                        v1::RegisterStartResponse* resp) {
-  return Relay(ctx, req, resp, &v1::Vault::Stub::async::RegisterStart);
+void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RegisterStartRequest& req,
+                           v1::RegisterStartResponse* resp, Relayed relayed) {
+  Forward(ctx, req, resp, &v1::Vault::Stub::async::RegisterStart, std::move(relayed));
 }
-grpc::ServerUnaryReactor* FleetForwarder::RegisterUpload(grpc::CallbackServerContext* ctx,
-                                                         const v1::RegisterUploadRequest* req,
-                                                         v1::RegisterUploadResponse* resp) {
-  return Relay(ctx, req, resp, &v1::Vault::Stub::async::RegisterUpload);
+void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RegisterUploadRequest& req,
+                           v1::RegisterUploadResponse* resp, Relayed relayed) {
+  Forward(ctx, req, resp, &v1::Vault::Stub::async::RegisterUpload, std::move(relayed));
 }
-grpc::ServerUnaryReactor* FleetForwarder::RegisterActivate(grpc::CallbackServerContext* ctx,
-                                                           const v1::RegisterActivateRequest* req,
-                                                           v1::RegisterActivateResponse* resp) {
-  return Relay(ctx, req, resp, &v1::Vault::Stub::async::RegisterActivate);
+void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RegisterActivateRequest& req,
+                           v1::RegisterActivateResponse* resp, Relayed relayed) {
+  Forward(ctx, req, resp, &v1::Vault::Stub::async::RegisterActivate, std::move(relayed));
 }
-grpc::ServerUnaryReactor* FleetForwarder::RecoverStart(grpc::CallbackServerContext* ctx,
-                                                       const v1::RecoverStartRequest* req,
-                                                       v1::RecoverStartResponse* resp) {
-  return Relay(ctx, req, resp, &v1::Vault::Stub::async::RecoverStart);
+void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RecoverStartRequest& req,
+                           v1::RecoverStartResponse* resp, Relayed relayed) {
+  Forward(ctx, req, resp, &v1::Vault::Stub::async::RecoverStart, std::move(relayed));
 }
-grpc::ServerUnaryReactor* FleetForwarder::RecoverFinish(grpc::CallbackServerContext* ctx,
-                                                        const v1::RecoverFinishRequest* req,
-                                                        v1::RecoverFinishResponse* resp) {
-  return Relay(ctx, req, resp, &v1::Vault::Stub::async::RecoverFinish);
+void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RecoverFinishRequest& req,
+                           v1::RecoverFinishResponse* resp, Relayed relayed) {
+  Forward(ctx, req, resp, &v1::Vault::Stub::async::RecoverFinish, std::move(relayed));
 }
-grpc::ServerUnaryReactor* FleetForwarder::Delete(grpc::CallbackServerContext* ctx, const v1::DeleteRequest* req,
-                                                 v1::DeleteResponse* resp) {
-  return Relay(ctx, req, resp, &v1::Vault::Stub::async::Delete);
+void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::DeleteRequest& req,
+                           v1::DeleteResponse* resp, Relayed relayed) {
+  Forward(ctx, req, resp, &v1::Vault::Stub::async::Delete, std::move(relayed));
 }
-
-namespace {
 
 // The Recover stream on a member that is not the leader: finished at once (nothing is read, so
 // nothing reaches a core) with UNIMPLEMENTED and, if a leader is known, its hint.
-class TurnAway final : public grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse> {
- public:
-  explicit TurnAway(grpc::Status status) { Finish(std::move(status)); }
-  void OnDone() override { delete this; }
-};
-
-}  // namespace
-
-grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse>* FleetForwarder::Recover(
-    grpc::CallbackServerContext* ctx) {
+grpc::Status FleetForwarder::TurnAwayStream(grpc::ServerContextBase* ctx) {
   std::shared_ptr<FleetRuntime> rt = state_->runtime();
   const FleetInfo info = rt ? rt->replica->info() : FleetInfo{};
   std::string leader_address;
@@ -92,11 +74,11 @@ grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse>* Fl
       rt->VaultStub(info.leader, &leader_address) != nullptr) {
     ctx->AddTrailingMetadata(kLeaderKey, leader_address);
   }
-  return new TurnAway(grpc::Status(grpc::UNIMPLEMENTED,
-                                   "this fleet member is not the leader and does not relay the Recover stream; "
-                                   "send it to the leader (trailing metadata keyward-leader: " +
-                                       (leader_address.empty() ? std::string("unknown") : leader_address) +
-                                       ") or use RecoverStart + RecoverFinish"));
+  return grpc::Status(grpc::UNIMPLEMENTED,
+                      "this fleet member is not the leader and does not relay the Recover stream; "
+                      "send it to the leader (trailing metadata keyward-leader: " +
+                          (leader_address.empty() ? std::string("unknown") : leader_address) +
+                          ") or use RecoverStart + RecoverFinish");
 }
 
 }  // namespace keyward::node

@@ -1,7 +1,7 @@
 // FleetForwarder: how a fleet member that is not the leader serves a client ("any node accepts
 // requests and forwards them to the leader", docs/replication.md). VaultService asks
 // ShouldForward for every call; when true, the call is relayed unchanged to the leader's client
-// address over gRPC's callback API — no thread waits for the leader — and the leader's answer
+// address over gRPC's callback client API — no thread waits for the leader — and the leader's answer
 // (status, response, and so its inline bundle) goes back to the client. The OPAQUE messages are end
 // to end, so the untrusted forwarder learns nothing it could not see anyway, and the leader
 // checks the credential and applies its rate limit itself.
@@ -45,31 +45,30 @@ class FleetForwarder final : public VaultService::Forwarder {
 
   explicit FleetForwarder(FleetState* state) : state_(state) {}
 
-  bool ShouldForward(grpc::CallbackServerContext* ctx) override;
+  bool ShouldForward(grpc::ServerContextBase* ctx) override;
 
-  grpc::ServerUnaryReactor* RegisterStart(grpc::CallbackServerContext*, const v1::RegisterStartRequest*,
-                                          v1::RegisterStartResponse*) override;
-  grpc::ServerUnaryReactor* RegisterUpload(grpc::CallbackServerContext*, const v1::RegisterUploadRequest*,
-                                           v1::RegisterUploadResponse*) override;
-  grpc::ServerUnaryReactor* RegisterActivate(grpc::CallbackServerContext*, const v1::RegisterActivateRequest*,
-                                             v1::RegisterActivateResponse*) override;
-  grpc::ServerUnaryReactor* RecoverStart(grpc::CallbackServerContext*, const v1::RecoverStartRequest*,
-                                         v1::RecoverStartResponse*) override;
-  grpc::ServerUnaryReactor* RecoverFinish(grpc::CallbackServerContext*, const v1::RecoverFinishRequest*,
-                                          v1::RecoverFinishResponse*) override;
-  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext*, const v1::DeleteRequest*,
-                                   v1::DeleteResponse*) override;
+  void Relay(grpc::ServerContextBase* ctx, const v1::RegisterStartRequest& req,
+             v1::RegisterStartResponse* resp, Relayed relayed) override;
+  void Relay(grpc::ServerContextBase* ctx, const v1::RegisterUploadRequest& req,
+             v1::RegisterUploadResponse* resp, Relayed relayed) override;
+  void Relay(grpc::ServerContextBase* ctx, const v1::RegisterActivateRequest& req,
+             v1::RegisterActivateResponse* resp, Relayed relayed) override;
+  void Relay(grpc::ServerContextBase* ctx, const v1::RecoverStartRequest& req,
+             v1::RecoverStartResponse* resp, Relayed relayed) override;
+  void Relay(grpc::ServerContextBase* ctx, const v1::RecoverFinishRequest& req,
+             v1::RecoverFinishResponse* resp, Relayed relayed) override;
+  void Relay(grpc::ServerContextBase* ctx, const v1::DeleteRequest& req, v1::DeleteResponse* resp,
+             Relayed relayed) override;
   // Turned away: UNIMPLEMENTED with the leader hint (see above).
-  grpc::ServerBidiReactor<v1::RecoverStreamRequest, v1::RecoverStreamResponse>* Recover(
-      grpc::CallbackServerContext* ctx) override;
+  grpc::Status TurnAwayStream(grpc::ServerContextBase* ctx) override;
 
  private:
   template <typename Req, typename Resp>
   using AsyncMethod = void (v1::Vault::Stub::async::*)(grpc::ClientContext*, const Req*, Resp*,
                                                        std::function<void(grpc::Status)>);
   template <typename Req, typename Resp>
-  grpc::ServerUnaryReactor* Relay(grpc::CallbackServerContext* ctx, const Req* req, Resp* resp,
-                                  AsyncMethod<Req, Resp> method);
+  void Forward(grpc::ServerContextBase* ctx, const Req& req, Resp* resp,
+               AsyncMethod<Req, Resp> method, Relayed relayed);
 
   FleetState* const state_;
 };

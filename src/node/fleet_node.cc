@@ -15,6 +15,7 @@
 #include "node/fleet_peer_service.h"
 #include "node/fleet_core_host.h"
 #include "node/fleet_forwarder.h"
+#include "node/vault_async.h"
 #include "node/vault_service.h"
 #include "node/metrics.h"
 #include "pkcs11/config.h"
@@ -65,11 +66,22 @@ std::string Json(const std::string& s) {
 }
 
 struct Listener {
-  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<grpc::Server> server;  // the peer service, or
+  std::unique_ptr<VaultServer> vault;    // the Vault service (its own polling threads)
   std::string address;
+  // Graceful: calls in flight are answered (cancelled after `deadline`).
+  void Shutdown(std::chrono::system_clock::time_point deadline) {
+    if (vault) vault->Shutdown(deadline);
+    if (server) {
+      server->Shutdown(deadline);
+      server->Wait();
+    }
+  }
 };
 
-StatusOr<Listener> Listen(const std::string& listen, grpc::Service* service, size_t max_message) {
+// Serves `service`, or with `vault` the Vault service through a VaultServer.
+StatusOr<Listener> Listen(const std::string& listen, grpc::Service* service, VaultService* vault,
+                          size_t max_message) {
   ASSIGN_OR_RETURN(auto host_port, SplitHostPort(listen));
   int port = 0;
   grpc::ServerBuilder builder;
@@ -81,10 +93,15 @@ StatusOr<Listener> Listen(const std::string& listen, grpc::Service* service, siz
   // wake-ups (as for a single node, node.cc).
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_OPTIMIZATION_TARGET, "throughput");
-  builder.RegisterService(service);
   Listener l;
-  l.server = builder.BuildAndStart();
-  if (!l.server || port == 0) return Unavailable("cannot listen on " + listen + "; is the port in use?");
+  if (vault != nullptr) {
+    StatusOr<std::unique_ptr<VaultServer>> started = VaultServer::Start(builder, vault);
+    if (started.ok()) l.vault = std::move(*started);
+  } else {
+    builder.RegisterService(service);
+    l.server = builder.BuildAndStart();
+  }
+  if ((!l.server && !l.vault) || port == 0) return Unavailable("cannot listen on " + listen + "; is the port in use?");
   l.address = host_port.first + ":" + std::to_string(port);
   return l;
 }
@@ -145,8 +162,8 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   }
   FleetPeerService peer_service(state.get());
   // An ephemeral port (0) is resolved here; Identity reports the bound addresses to `fleet init`.
-  ASSIGN_OR_RETURN(Listener client, Listen(options.listen, &vault, kMaxRequestBytes));
-  ASSIGN_OR_RETURN(Listener peer, Listen(fleet.peer_listen, &peer_service, size_t{96} << 20));
+  ASSIGN_OR_RETURN(Listener client, Listen(options.listen, nullptr, &vault, kMaxRequestBytes));
+  ASSIGN_OR_RETURN(Listener peer, Listen(fleet.peer_listen, &peer_service, nullptr, size_t{96} << 20));
   state->SetAddresses(client.address, peer.address);
 
   std::unique_ptr<HealthServer> health;
@@ -173,10 +190,8 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   // The replica first: commits still pending fail at once (clients retry elsewhere), so every
   // call in flight finishes before the servers' deadline.
   state->Shutdown();
-  client.server->Shutdown(deadline);
-  peer.server->Shutdown(deadline);
-  client.server->Wait();
-  peer.server->Wait();
+  client.Shutdown(deadline);
+  peer.Shutdown(deadline);
   host.Stop();
   spdlog::info("event=stopped");
   return Status::Ok();

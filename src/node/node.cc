@@ -15,6 +15,7 @@
 #include "node/account_token.h"
 #include "node/core_host.h"
 #include "node/metrics.h"
+#include "node/vault_async.h"
 #include "node/vault_service.h"
 #include "pkcs11/config.h"
 #include "pkcs11/dev_token.h"
@@ -169,9 +170,8 @@ Status RunNode(const NodeOptions& options) {
   // for window sizing of bulk transfers) would only add frames and wake-ups.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_OPTIMIZATION_TARGET, "throughput");
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
+  StatusOr<std::unique_ptr<VaultServer>> server = VaultServer::Start(builder, &service);
+  if (!server.ok() || port == 0) {
     return Unavailable("cannot listen on " + options.listen + "; is the port in use? pick another --listen");
   }
   std::string listen = host_port.first + ":" + std::to_string(port);
@@ -198,8 +198,7 @@ Status RunNode(const NodeOptions& options) {
   sigwait(&signals, &signo);
   spdlog::info("event=shutdown signal={}", signo == SIGTERM ? "SIGTERM" : "SIGINT");
   if (health) health->SetReady(false);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  server->Wait();
+  (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   health.reset();
   spdlog::info("event=stopped");
   return Status::Ok();

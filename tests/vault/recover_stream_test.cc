@@ -21,6 +21,7 @@
 #include "node/core_host.h"
 #include "node/metrics.h"
 #include "node/rate_limiter.h"
+#include "node/vault_async.h"
 #include "node/vault_service.h"
 
 namespace keyward {
@@ -130,9 +131,9 @@ class RecoverStreamTest : public ::testing::Test {
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_TRUE(server_ != nullptr && port != 0);
+    auto server = node::VaultServer::Start(builder, service_.get());
+    ASSERT_TRUE(server.ok() && port != 0);
+    server_ = std::move(*server);
     stub_ = v1::Vault::NewStub(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
     options_.ksf = crypto::KsfConfig::Identity();
@@ -274,7 +275,7 @@ class RecoverStreamTest : public ::testing::Test {
   std::unique_ptr<node::RateLimiter> limiter_;
   node::NodeMetrics metrics_;
   std::unique_ptr<node::VaultService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<node::VaultServer> server_;
   std::unique_ptr<v1::Vault::Stub> stub_;
   crypto::opaque::Options options_;
 };
