@@ -5,157 +5,28 @@
 // Asserted: no acknowledged registration is lost, no counted guess is lost (attempts_remaining
 // never goes up), the lock-out happens exactly at max attempts although the guesses were counted by
 // different leaders, and the service is back within a few seconds of each fault.
-#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <nlohmann/json.hpp>
-#include <thread>
+#include <cstdio>
 
-#include "keyward/client.h"
-#include "keyward/v1/peer.grpc.pb.h"
-#include "node/account_token.h"
-#include "support/subprocess.h"
-#include "support/vectors.h"
+#include "fleet/fleet_fixture.h"
 
 namespace keyward {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
-using testing::KeywardBinary;
+using testing::Secret;
 using testing::Subprocess;
 
 constexpr auto kRestoreBound = 5s;  // service must be back within this after a fault
 
-crypto::SecretBytes Secret(std::string_view s) { return crypto::SecretBytes(AsBytes(s)); }
-
-struct Member {
-  std::unique_ptr<Subprocess> proc;
-  std::string client, peer;
-  std::unique_ptr<v1::Peer::Stub> stub;
-  std::unique_ptr<VaultClient> vault;
-};
-
-class FleetTest : public ::testing::Test {
+class FleetTest : public testing::FleetFixture {
  protected:
   void SetUp() override {
-    crypto::SystemRng rng;
-    app_key_path_ = (dir_.path() / "app.key").string();
-    ASSERT_TRUE(node::AppKey::Generate(rng).Save(app_key_path_).ok());
-    auto loaded = node::AppKey::Load(app_key_path_);
-    ASSERT_TRUE(loaded.ok());
-    app_key_ = std::make_shared<node::AppKey>(std::move(*loaded));
-    members_.resize(3);
-    for (int i = 0; i < 3; ++i) Start(i, "127.0.0.1:0", "127.0.0.1:0");
-    std::vector<std::string> argv = {KeywardBinary(), "fleet", "init", "--out", (dir_.path() / "fleet").string(),
-                                     "--nodes", members_[0].peer + "," + members_[1].peer + "," + members_[2].peer};
-    auto init = Subprocess::Start({.argv = argv});
-    ASSERT_TRUE(init.ok()) << init.status().ToString();
-    auto line = (*init)->ReadLine(60s);
-    ASSERT_TRUE(line.ok()) << line.status().ToString();
-    auto status = (*init)->Wait(30s);
-    ASSERT_TRUE(status.ok() && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *line;
-    trust_policy_ = nlohmann::json::parse(*line)["trust_policy"];
-    for (auto& m : members_) m.vault = Client(m.client);
+    ASSERT_NO_FATAL_FAILURE(StartFleet());
     ASSERT_NE(WaitForLeader(10s), -1) << "no leader after fleet init";
     ASSERT_TRUE(WaitAllVoters(15s)) << "members did not all become voters";
-  }
-
-  void Start(int i, const std::string& client, const std::string& peer) {
-    std::vector<std::string> argv = {KeywardBinary(), "node", "--fleet-join", "--data-dir",
-                                     (dir_.path() / ("n" + std::to_string(i))).string(), "--listen", client,
-                                     "--peer-listen", peer, "--app-key", app_key_path_, "--no-rate-limit",
-                                     "--log-level", "warn", "--election-timeout-ms", "300"};
-    auto proc = Subprocess::Start({.argv = argv});
-    ASSERT_TRUE(proc.ok()) << proc.status().ToString();
-    Member& m = members_[static_cast<size_t>(i)];
-    m.proc = std::move(*proc);
-    auto line = m.proc->WaitForLine("READY ", 30s);
-    ASSERT_TRUE(line.ok()) << line.status().ToString();
-    auto ready = nlohmann::json::parse(*line);  // WaitForLine strips the prefix
-    m.client = ready["listen"];
-    m.peer = ready["peer_listen"];
-    m.stub = v1::Peer::NewStub(grpc::CreateChannel(m.peer, grpc::InsecureChannelCredentials()));
-  }
-
-  std::unique_ptr<VaultClient> Client(const std::string& address) {
-    VaultClient::Config config;
-    config.vault_address = address;
-    config.trust_policy_path = trust_policy_;
-    config.ksf = crypto::KsfConfig::Identity();
-    config.call_timeout = 3000ms;
-    auto key = app_key_;
-    config.credentials = [key](std::string_view user) -> StatusOr<Bytes> {
-      return key->Mint(AsBytes(user), node::NowUnixSeconds() + 600);
-    };
-    config.authority_credentials = [key](std::string_view user) -> StatusOr<Bytes> {
-      return key->Mint(AsBytes(user), node::NowUnixSeconds() + 600, node::CredentialScope::kAccountAuthority);
-    };
-    auto c = VaultClient::Create(std::move(config));
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return std::move(*c);
-  }
-
-  std::optional<v1::FleetStatusResponse> StatusOf(int i) {
-    if (!members_[static_cast<size_t>(i)].proc) return std::nullopt;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + 300ms);
-    v1::FleetStatusRequest req;
-    v1::FleetStatusResponse resp;
-    if (!members_[static_cast<size_t>(i)].stub->Status(&ctx, req, &resp).ok()) return std::nullopt;
-    return resp;
-  }
-
-  // Index of a ready leader among the members not in `skip`, polling until `bound`; -1 if none.
-  int WaitForLeader(std::chrono::milliseconds bound, int skip = -1) {
-    auto end = Clock::now() + bound;
-    while (Clock::now() < end) {
-      for (int i = 0; i < 3; ++i) {
-        if (i == skip) continue;
-        auto s = StatusOf(i);
-        if (s && s->ready_leader()) return i;
-      }
-      std::this_thread::sleep_for(20ms);  // poll interval of a bounded wait
-    }
-    return -1;
-  }
-
-  bool WaitAllVoters(std::chrono::milliseconds bound) {
-    auto end = Clock::now() + bound;
-    while (Clock::now() < end) {
-      int voters = 0;
-      uint64_t commit = 0;
-      std::vector<uint64_t> applied;
-      for (int i = 0; i < 3; ++i) {
-        auto s = StatusOf(i);
-        if (!s) break;
-        if (s->self_voter() && s->voters() == 3) ++voters;
-        if (s->ready_leader()) commit = s->commit_index();
-        applied.push_back(s->applied_index());
-      }
-      if (voters == 3 && commit > 0 && std::all_of(applied.begin(), applied.end(), [&](uint64_t a) { return a >= commit; })) {
-        return true;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-
-  // Retries `op` on kUnavailable (rotating over the members) until it answers or `bound` passes.
-  template <typename Op>
-  Outcome Retry(Op op, std::chrono::milliseconds bound, int* ambiguous = nullptr) {
-    auto end = Clock::now() + bound;
-    Outcome o;
-    for (size_t k = 0; Clock::now() < end; ++k) {
-      Member& m = members_[(next_++) % 3];
-      if (!m.proc) continue;
-      o = op(*m.vault);
-      if (o.kind != ClientErrorKind::kUnavailable) return o;
-      if (ambiguous != nullptr) ++*ambiguous;
-      std::this_thread::sleep_for(10ms);
-    }
-    return o;
   }
 
   // A wrong guess for the lock user; checks the counter against the previous answer.
@@ -198,24 +69,6 @@ class FleetTest : public ::testing::Test {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
   }
 
-  void Kill(int i) {
-    ASSERT_TRUE(members_[static_cast<size_t>(i)].proc->Signal(SIGKILL).ok());
-    (void)members_[static_cast<size_t>(i)].proc->Wait(5s);
-    members_[static_cast<size_t>(i)].proc.reset();
-  }
-
-  void Restart(int i) {
-    Member& m = members_[static_cast<size_t>(i)];
-    std::string client = m.client, peer = m.peer;
-    Start(i, client, peer);  // the addresses in the manifest
-    m.vault = Client(m.client);
-  }
-
-  testing::TempDir dir_;
-  std::string app_key_path_, trust_policy_;
-  std::shared_ptr<node::AppKey> app_key_;
-  std::vector<Member> members_;
-  size_t next_ = 0;
   uint32_t remaining_ = 0;
   int ambiguous_ = 0;
   std::vector<std::string> acknowledged_;
