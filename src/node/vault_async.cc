@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 namespace keyward::node {
 namespace {
@@ -20,6 +22,40 @@ class AsyncTag {
   ~AsyncTag() = default;
 };
 
+// Every call object alive on one server (requested or being served). gRPC's Server::Shutdown
+// does not wait for the objects of calls it cancelled, and a call that starts an operation on a
+// completion queue already shut down aborts the process; so VaultServer::Shutdown closes the
+// registry (no successor is requested any more), waits until every call object is gone (their
+// operations fail fast once the server is shut down), and only then shuts the queues down.
+class CallRegistry {
+ public:
+  // False once closing: the caller must not create the call object.
+  bool Add() {
+    std::lock_guard lock(mu_);
+    if (closing_) return false;
+    ++live_;
+    return true;
+  }
+  void Remove() {
+    std::lock_guard lock(mu_);
+    if (--live_ == 0) gone_.notify_all();
+  }
+  // Closes the registry and waits until no call object is left.
+  void CloseAndWait() {
+    std::unique_lock lock(mu_);
+    closing_ = true;
+    while (!gone_.wait_for(lock, std::chrono::seconds(5), [&] { return live_ == 0; })) {
+      spdlog::warn("event=shutdown_waiting calls={} (a CoreHost has not answered yet)", live_);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable gone_;
+  size_t live_ = 0;
+  bool closing_ = false;
+};
+
 namespace {
 
 // One requested (then served) call of a unary method: requests its successor when matched, is
@@ -33,11 +69,12 @@ class AsyncUnary final : public AsyncTag, public VaultService::AsyncReply {
                                            grpc::CompletionQueue*, grpc::ServerCompletionQueue*,
                                            void*);
 
-  AsyncUnary(VaultService* service, grpc::ServerCompletionQueue* cq, RequestFn request,
-             const char* method)
-      : service_(service), cq_(cq), request_(request), method_(method) {
-    (service_->*request_)(&ctx_, &req_, &responder_, cq_, cq_, this);
+  // Requests the next call of `request`'s method on `cq`, if the registry still takes calls.
+  static void Request(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq,
+                      RequestFn request, const char* method) {
+    if (calls->Add()) new AsyncUnary(service, calls, cq, request, method);
   }
+  ~AsyncUnary() { calls_->Remove(); }
 
   void Proceed(bool ok) override {
     if (matched_ || !ok) {  // the answer is sent (or failed), or the request was cancelled
@@ -45,14 +82,21 @@ class AsyncUnary final : public AsyncTag, public VaultService::AsyncReply {
       return;
     }
     matched_ = true;
-    new AsyncUnary(service_, cq_, request_, method_);  // keeps the method requested on this queue
+    Request(service_, calls_, cq_, request_, method_);  // keeps the method requested on this queue
     service_->Handle(&ctx_, this, method_, req_, &resp_);
   }
 
   void Reply(const grpc::Status& status) override { responder_.Finish(resp_, status, this); }
 
  private:
+  AsyncUnary(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq,
+             RequestFn request, const char* method)
+      : service_(service), calls_(calls), cq_(cq), request_(request), method_(method) {
+    (service_->*request_)(&ctx_, &req_, &responder_, cq_, cq_, this);
+  }
+
   VaultService* const service_;
+  CallRegistry* const calls_;
   grpc::ServerCompletionQueue* const cq_;
   const RequestFn request_;
   const char* const method_;
@@ -75,10 +119,11 @@ class AsyncUnary final : public AsyncTag, public VaultService::AsyncReply {
 // the stream finishes).
 class VaultService::RecoverStream final : public AsyncTag {
  public:
-  RecoverStream(VaultService* service, grpc::ServerCompletionQueue* cq)
-      : service_(service), cq_(cq) {
-    service_->RequestRecover(&ctx_, &stream_, cq_, cq_, this);
+  // Requests the next Recover stream on `cq`, if the registry still takes calls.
+  static void Request(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq) {
+    if (calls->Add()) new RecoverStream(service, calls, cq);
   }
+  ~RecoverStream() { calls_->Remove(); }
 
   void Proceed(bool ok) override {
     switch (step_) {
@@ -87,7 +132,7 @@ class VaultService::RecoverStream final : public AsyncTag {
           delete this;
           return;
         }
-        new RecoverStream(service_, cq_);  // keeps the method requested on this queue
+        Request(service_, calls_, cq_);  // keeps the method requested on this queue
         return OnCall();
       case Step::kReadStart:
         if (!ok) {
@@ -193,7 +238,13 @@ class VaultService::RecoverStream final : public AsyncTag {
     stream_.Finish(service_->Settle(kMethod, start_, status), this);
   }
 
+  RecoverStream(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq)
+      : service_(service), calls_(calls), cq_(cq) {
+    service_->RequestRecover(&ctx_, &stream_, cq_, cq_, this);
+  }
+
   VaultService* const service_;
+  CallRegistry* const calls_;
   grpc::ServerCompletionQueue* const cq_;
   Clock::time_point start_;
   Step step_ = Step::kRequested;
@@ -208,10 +259,10 @@ class VaultService::RecoverStream final : public AsyncTag {
 namespace {
 
 template <typename Req, typename Resp>
-void RequestUnary(VaultService* service, grpc::ServerCompletionQueue* cq,
+void RequestUnary(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq,
                   typename AsyncUnary<Req, Resp>::RequestFn request, const char* method) {
   for (int i = 0; i < VaultServer::kRequestsPerMethod; ++i) {
-    new AsyncUnary<Req, Resp>(service, cq, request, method);
+    AsyncUnary<Req, Resp>::Request(service, calls, cq, request, method);
   }
 }
 
@@ -220,6 +271,7 @@ void RequestUnary(VaultService* service, grpc::ServerCompletionQueue* cq,
 StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(grpc::ServerBuilder& builder,
                                                            VaultService* service, int threads) {
   std::unique_ptr<VaultServer> s(new VaultServer);
+  s->calls_ = std::make_unique<CallRegistry>();
   builder.RegisterService(service);
   for (int i = 0; i < std::max(threads, 1); ++i) s->queues_.push_back(builder.AddCompletionQueue());
   s->server_ = builder.BuildAndStart();
@@ -228,22 +280,26 @@ StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(grpc::ServerBuilder& b
     s->shut_down_ = true;
     return Unavailable("the gRPC server did not start (is the port in use? pick another --listen)");
   }
+  CallRegistry* calls = s->calls_.get();
   for (auto& q : s->queues_) {
     grpc::ServerCompletionQueue* cq = q.get();
     using V = VaultService;
     namespace p = v1;
     RequestUnary<p::RegisterStartRequest, p::RegisterStartResponse>(
-        service, cq, &V::RequestRegisterStart, "RegisterStart");
+        service, calls, cq, &V::RequestRegisterStart, "RegisterStart");
     RequestUnary<p::RegisterUploadRequest, p::RegisterUploadResponse>(
-        service, cq, &V::RequestRegisterUpload, "RegisterUpload");
+        service, calls, cq, &V::RequestRegisterUpload, "RegisterUpload");
     RequestUnary<p::RegisterActivateRequest, p::RegisterActivateResponse>(
-        service, cq, &V::RequestRegisterActivate, "RegisterActivate");
+        service, calls, cq, &V::RequestRegisterActivate, "RegisterActivate");
     RequestUnary<p::RecoverStartRequest, p::RecoverStartResponse>(
-        service, cq, &V::RequestRecoverStart, "RecoverStart");
+        service, calls, cq, &V::RequestRecoverStart, "RecoverStart");
     RequestUnary<p::RecoverFinishRequest, p::RecoverFinishResponse>(
-        service, cq, &V::RequestRecoverFinish, "RecoverFinish");
-    RequestUnary<p::DeleteRequest, p::DeleteResponse>(service, cq, &V::RequestDelete, "Delete");
-    for (int i = 0; i < kRequestsPerMethod; ++i) new VaultService::RecoverStream(service, cq);
+        service, calls, cq, &V::RequestRecoverFinish, "RecoverFinish");
+    RequestUnary<p::DeleteRequest, p::DeleteResponse>(service, calls, cq, &V::RequestDelete,
+                                                      "Delete");
+    for (int i = 0; i < kRequestsPerMethod; ++i) {
+      VaultService::RecoverStream::Request(service, calls, cq);
+    }
   }
   for (auto& q : s->queues_) s->threads_.emplace_back(&VaultServer::Poll, q.get());
   return s;
@@ -267,7 +323,10 @@ void VaultServer::ShutdownQueues() {
 void VaultServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (shut_down_) return;
   shut_down_ = true;
-  if (server_) server_->Shutdown(deadline);
+  if (server_) {
+    server_->Shutdown(deadline);
+    calls_->CloseAndWait();  // the queues polled meanwhile: every call object ends and frees itself
+  }
   ShutdownQueues();
 }
 

@@ -18,9 +18,11 @@
 // object deletes itself when gRPC reports its last operation (the answer, or Finish) done.
 //
 // Shutdown (graceful): Server::Shutdown(deadline) — new calls refused, calls in flight answered
-// (cancelled after the deadline); it returns only after every call has been destroyed, so no call
-// requests a successor afterwards — then each completion queue is shut down and drained by its
-// thread (requests cancelled by the shutdown delete themselves), then the threads are joined.
+// (cancelled after the deadline); it may return while call objects still have events to handle,
+// and an operation started on a shut-down completion queue aborts the process, so next no call
+// requests a successor any more and Shutdown waits (the queues still polled) until every call
+// object has ended and freed itself (a call waiting for its CoreHost ends when the host answers)
+// — then each completion queue is shut down and drained by its thread, and the threads joined.
 //
 // Ownership: borrows the service (must outlive the server; so must everything the service
 // borrows). Thread-safety: Shutdown is called once, from one thread (the destructor calls it if
@@ -38,6 +40,8 @@
 #include "node/vault_service.h"
 
 namespace keyward::node {
+
+class CallRegistry;  // vault_async.cc
 
 class VaultServer {
  public:
@@ -64,6 +68,7 @@ class VaultServer {
   // Shuts the completion queues down and drains them (on their threads, if started).
   void ShutdownQueues();
 
+  std::unique_ptr<CallRegistry> calls_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;

@@ -396,3 +396,36 @@ TEST_F(RecoverStreamTest, UnaryCallsStillServedBesideTheStream) {
 
 }  // namespace
 }  // namespace keyward
+
+namespace keyward {
+namespace {
+
+// Graceful shutdown of the completion-queue server (vault_async.h) with a stream left open after
+// its KE2: Shutdown cancels it at the deadline, the stream's state machine ends and frees itself
+// (ASan checks), Shutdown returns, and later calls are refused.
+TEST_F(RecoverStreamTest, ShutdownEndsAnOpenStreamAndRefusesLaterCalls) {
+  Register("eve", "right", 5);
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  std::unique_ptr<Stream> s = stub_->Recover(&ctx);
+  ASSERT_TRUE(s->Write(StartMessage("eve", "right")));
+  v1::RecoverStreamResponse r;
+  ASSERT_TRUE(s->Read(&r));  // KE2: the node now waits for the finish message
+  ASSERT_TRUE(r.has_start());
+
+  const auto before = std::chrono::steady_clock::now();
+  server_->Shutdown(std::chrono::system_clock::now() + 200ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 5s);
+  EXPECT_FALSE(s->Read(&r));
+  EXPECT_FALSE(s->Finish().ok());
+
+  v1::RecoverStartRequest req;
+  *req.mutable_account() = Account("eve");
+  v1::RecoverStartResponse resp;
+  grpc::ClientContext later;
+  later.set_deadline(std::chrono::system_clock::now() + 2s);
+  EXPECT_FALSE(stub_->RecoverStart(&later, req, &resp).ok());
+}
+
+}  // namespace
+}  // namespace keyward
