@@ -170,7 +170,7 @@ Status RunNode(const NodeOptions& options) {
   // for window sizing of bulk transfers) would only add frames and wake-ups.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_OPTIMIZATION_TARGET, "throughput");
-  StatusOr<std::unique_ptr<VaultServer>> server = VaultServer::Start(builder, &service);
+  StatusOr<std::unique_ptr<VaultServer>> server = VaultServer::Start(builder, &service, options.grpc_threads);
   if (!server.ok() || port == 0) {
     return Unavailable("cannot listen on " + options.listen + "; is the port in use? pick another --listen");
   }

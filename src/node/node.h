@@ -46,6 +46,10 @@ struct NodeOptions {
   size_t max_records = size_t{1} << 20;
   RateLimiterOptions rate_limit;
   std::string log_level = "info";
+  // Threads polling the Vault service's completion queues (VaultServer, vault_async.h); each runs
+  // handlers, a single node's KE2 included, where requests arrive. 1 costs the least CPU per
+  // recovery (docs/benchmarks.md, issue 3); more let a single node use more cores.
+  int grpc_threads = 1;
 };
 
 // Runs until SIGTERM/SIGINT. Returns an error (already logged) if start-up fails.

@@ -78,6 +78,12 @@ void RegisterNodeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-rate-limit", *no_limit,
                 "Disable the host rate limiter (tests, benchmarks); the core's attempt limit still holds");
+  cmd->add_option("--grpc-threads", opts->grpc_threads,
+                  "Threads serving the Vault gRPC service; each runs handlers (a single node's KE2 "
+                  "included) where requests arrive. 1 uses the least CPU per recovery; more let a "
+                  "single node use more cores")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   cmd->add_option("--log-level", opts->log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   cmd->add_flag("--fleet-join", *fleet_join,
