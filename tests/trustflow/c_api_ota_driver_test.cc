@@ -19,12 +19,10 @@ TEST_F(TrustFlowTest, CApiOverTheAirModeFromC) {
                              vb + "\ngroup main all org-a org-b\nbundle-quorum main\n" + LogPolicyLines();
   NodeInfo n = StartNode("fleet-1");
   ASSERT_FALSE(n.listen.empty());
-  const std::string base = (dir_.path() / "epoch1").string();
-  CliOk({"bundle", "create", "--namespace", kNamespace, "--epoch", "1", "--expires", "30d", "--fleet",
-         FleetFile("fleet-1", "active", n), "--out", base + ".json"});
-  SignWithKey(base + ".json", key_a);
-  SignWithKey(base + ".json", key_b);
-  Deploy(Submit(base + ".json", base + ".delivered"), 1);
+  const std::string json = CreateBundle("epoch1", 1, {FleetFile("fleet-1", "active", n)});
+  SignWithKey(json, key_a);
+  SignWithKey(json, key_b);
+  Deploy(Submit(json, PathIn("epoch1.delivered")), 1);
   // Bounded wait until the node serves it (it rescans every 50 ms): the bundle file is observable.
   auto app_key = node::AppKey::Load(app_key_);
   ASSERT_TRUE(app_key.ok()) << app_key.status().ToString();

@@ -7,32 +7,11 @@
 #include <string.h>
 
 #include "keyward/keyward.h"
+#include "support/c_check.h"
 
 int keyward_c_api_ota_scenario(const char* vault, const char* policy_text, const char* state_path,
                                const uint8_t* credential, size_t credential_len, char* err,
                                size_t err_len);
-
-#define CHECK_STATUS(call, want)                                                          \
-  do {                                                                                    \
-    keyward_status got_ = (call);                                                         \
-    if (got_ != (want)) {                                                                 \
-      snprintf(err, err_len, "line %d: %s returned %s, want %s (%s)", __LINE__, #call,    \
-               keyward_status_name(got_), keyward_status_name(want),                      \
-               keyward_error_message());                                                  \
-      status = __LINE__;                                                                  \
-      goto done;                                                                          \
-    }                                                                                     \
-  } while (0)
-
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      snprintf(err, err_len, "line %d: %s is false (%s)", __LINE__, #cond,            \
-               keyward_error_message());                                              \
-      status = __LINE__;                                                              \
-      goto done;                                                                      \
-    }                                                                                 \
-  } while (0)
 
 int keyward_c_api_ota_scenario(const char* vault, const char* policy_text, const char* state_path,
                                const uint8_t* credential, size_t credential_len, char* err,

@@ -21,27 +21,16 @@ class RotationFlowTest : public TrustFlowTest {
   // create → sign with each key file → submit.
   std::string PublishWithKeys(const std::string& name, uint64_t epoch, const std::vector<std::string>& fleet_files,
                               const std::vector<std::filesystem::path>& keys) {
-    const std::string base = (dir_.path() / name).string();
-    std::vector<std::string> args = {"bundle", "create", "--namespace", kNamespace, "--epoch", std::to_string(epoch),
-                                     "--expires", "30d", "--out", base + ".json"};
-    for (const auto& f : fleet_files) args.insert(args.end(), {"--fleet", f});
-    CliOk(args);
-    for (const auto& k : keys) SignWithKey(base + ".json", k);
-    return Submit(base + ".json", base + ".delivered");
+    const std::string json = CreateBundle(name, epoch, fleet_files);
+    for (const auto& k : keys) SignWithKey(json, k);
+    return Submit(json, PathIn(name + ".delivered"));
   }
   std::string PolicyText(const std::string& second_org, const std::string& second_vkey) const {
     return std::string("namespace ") + kNamespace + "\nsigner org-a " + vkey_a_ + "\nsigner " + second_org + " " +
            second_vkey + "\ngroup main all org-a " + second_org + "\nbundle-quorum main\n" + LogPolicyLines();
   }
-  void DeployAs(const std::string& delivered, const std::string& name) {
-    const auto tmp = dir_.path() / "bundles" / (".tmp-" + name);
-    std::filesystem::copy_file(delivered, tmp);
-    std::filesystem::rename(tmp, dir_.path() / "bundles" / name);
-  }
   RunResult RecoverAlice(const NodeInfo& n) {
-    auto a = ClientArgs("recover", n, "alice");
-    a.insert(a.end(), {"--out", (dir_.path() / "alice.out").string()});
-    return Cli(a);
+    return Cli(ClientArgs("recover", n, "alice", {"--out", PathIn("alice.out")}));
   }
   // Runs `recover alice` until `done(result)` (the node picks files up every 50 ms); bounded.
   template <typename Pred>
@@ -80,13 +69,7 @@ TEST_F(RotationFlowTest, PolicyRotationDeliveredInlineToAClientHoldingOnlyTheOld
   // 1. Epoch 1 under v0.
   const std::string e1 = PublishWithKeys("epoch1", 1, {fleet}, {key_a, key_b});
   DeployAs(e1, "epoch1.bundle");
-  auto reg = ClientUntil(
-      [&] {
-        auto a = ClientArgs("register", n1, "alice");
-        a.insert(a.end(), {"--secret-file", (dir_.path() / "secret-alice").string()});
-        return a;
-      }(),
-      0);
+  auto reg = ClientUntil(ClientArgs("register", n1, "alice", {"--secret-file", PathIn("secret-alice")}), 0);
   ASSERT_EQ(reg.exit_code, 0) << reg.err;
 
   // 2. An update signed only by the OLD quorum: refused inline, the client keeps working on v0.

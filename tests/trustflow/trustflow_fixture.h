@@ -183,34 +183,47 @@ class TrustFlowTest : public ::testing::Test {
     return p.string();
   }
 
+  // `bundle create` of DIR/<name>.json for `epoch` listing `fleet_files`; returns its path.
+  std::string CreateBundle(const std::string& name, uint64_t epoch, const std::vector<std::string>& fleet_files) {
+    const std::string json = (dir_.path() / (name + ".json")).string();
+    std::vector<std::string> args = {"bundle", "create", "--namespace", kNamespace, "--epoch", std::to_string(epoch),
+                                     "--expires", "30d", "--out", json};
+    for (const auto& f : fleet_files) args.insert(args.end(), {"--fleet", f});
+    CliOk(args);
+    return json;
+  }
   // create → sign (org-a) → sign (org-b) → submit; returns the delivered bundle's path.
   std::string Publish(uint64_t epoch, const std::vector<std::string>& fleet_files) {
     const std::string base = (dir_.path() / ("epoch" + std::to_string(epoch))).string();
-    std::vector<std::string> args = {"bundle", "create", "--namespace", kNamespace, "--epoch", std::to_string(epoch),
-                                     "--expires", "30d", "--out", base + ".json"};
-    for (const auto& f : fleet_files) {
-      args.push_back("--fleet");
-      args.push_back(f);
-    }
-    CliOk(args);
-    Sign(base + ".json", "org-a");
-    Sign(base + ".json", "org-b");
-    CliOk({"bundle", "submit", "--log", log_.url, "--token-file", (dir_.path() / "tokens").string(), "--in",
-           base + ".json", "--out", base + ".delivered"});
-    return base + ".delivered";
+    const std::string json = CreateBundle("epoch" + std::to_string(epoch), epoch, fleet_files);
+    Sign(json, "org-a");
+    Sign(json, "org-b");
+    return Submit(json, base + ".delivered");
   }
-  // Deploys a delivered bundle to the nodes: copy to a temporary name, then rename into the dir.
-  void Deploy(const std::string& delivered, uint64_t epoch) {
-    const auto tmp = dir_.path() / "bundles" / (".tmp-" + std::to_string(epoch));
+  // Deploys a delivered bundle to the nodes as bundles/<name>: copy to a temporary dot-name (the
+  // nodes skip those), then rename into place.
+  void DeployAs(const std::string& delivered, const std::string& name) {
+    const auto tmp = dir_.path() / "bundles" / (".tmp-" + name);
     std::filesystem::copy_file(delivered, tmp);
-    std::filesystem::rename(tmp, dir_.path() / "bundles" / ("epoch" + std::to_string(epoch) + ".bundle"));
+    std::filesystem::rename(tmp, dir_.path() / "bundles" / name);
+  }
+  void Deploy(const std::string& delivered, uint64_t epoch) {
+    DeployAs(delivered, "epoch" + std::to_string(epoch) + ".bundle");
   }
 
-  std::vector<std::string> ClientArgs(const std::string& verb, const NodeInfo& n, const std::string& user) {
-    return {"client", verb, "--vault", n.listen, "--trust", (dir_.path() / "client.policy").string(), "--state",
-            (dir_.path() / "client.state").string(), "--app-key", app_key_, "--user",
-            user, "--password-file", (dir_.path() / "password").string()};
+  // `client <verb>` against node `n` as `user` with DIR/client.policy, DIR/client.state and
+  // DIR/password, then `extra` (e.g. {"--secret-file", F} or {"--out", F}).
+  std::vector<std::string> ClientArgs(const std::string& verb, const NodeInfo& n, const std::string& user,
+                                      const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> a = {"client", verb, "--vault", n.listen, "--trust",
+                                  (dir_.path() / "client.policy").string(), "--state",
+                                  (dir_.path() / "client.state").string(), "--app-key", app_key_, "--user",
+                                  user, "--password-file", (dir_.path() / "password").string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
   }
+  // DIR/<file> as a string (argument values).
+  std::string PathIn(const std::string& file) const { return (dir_.path() / file).string(); }
   // Retries a client command while the node has not picked up the expected bundle yet (the
   // client's trust failure, exit 2, says so); bounded. Returns the last result.
   RunResult ClientUntil(std::vector<std::string> args, int want_exit) {

@@ -56,86 +56,42 @@ TEST_F(TrustFlowTest, FreshClientWithOnlyThePolicyFollowsEpochsOverTheAir) {
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_NE(inspect.out.find("fleet fleet-1"), std::string::npos) << inspect.out;
   Deploy(e1, 1);
-  auto reg = ClientUntil(
-      [&] {
-        auto a = ClientArgs("register", n1, "alice");
-        a.insert(a.end(), {"--secret-file", (dir_.path() / "secret-alice").string()});
-        return a;
-      }(),
-      0);
+  auto reg = ClientUntil(ClientArgs("register", n1, "alice", {"--secret-file", PathIn("secret-alice")}), 0);
   ASSERT_EQ(reg.exit_code, 0) << reg.err;
-  auto rec = Cli([&] {
-    auto a = ClientArgs("recover", n1, "alice");
-    a.insert(a.end(), {"--out", (dir_.path() / "alice.out").string()});
-    return a;
-  }());
+  auto rec = Cli(ClientArgs("recover", n1, "alice", {"--out", PathIn("alice.out")}));
   ASSERT_EQ(rec.exit_code, 0) << rec.err;
   EXPECT_EQ(ReadAll(dir_.path() / "alice.out"), "alice's backup key");
   // Before epoch 2 node 2's key is in no adopted bundle: refused (trust failure, exit 2).
-  auto early = Cli([&] {
-    auto a = ClientArgs("register", n2, "bob");
-    a.insert(a.end(), {"--secret-file", (dir_.path() / "secret-bob").string()});
-    return a;
-  }());
+  auto early = Cli(ClientArgs("register", n2, "bob", {"--secret-file", PathIn("secret-bob")}));
   EXPECT_EQ(early.exit_code, 2) << early.err;
 
   // Epoch 2 adds fleet-2; the client is unchanged (same policy, same state file).
   const std::string e2 = Publish(2, {FleetFile("fleet-1", "active", n1), FleetFile("fleet-2", "active", n2)});
   Deploy(e2, 2);
-  auto reg2 = ClientUntil(
-      [&] {
-        auto a = ClientArgs("register", n2, "bob");
-        a.insert(a.end(), {"--secret-file", (dir_.path() / "secret-bob").string()});
-        return a;
-      }(),
-      0);
+  auto reg2 = ClientUntil(ClientArgs("register", n2, "bob", {"--secret-file", PathIn("secret-bob")}), 0);
   ASSERT_EQ(reg2.exit_code, 0) << reg2.err;
-  auto rec2 = Cli([&] {
-    auto a = ClientArgs("recover", n2, "bob");
-    a.insert(a.end(), {"--out", (dir_.path() / "bob.out").string()});
-    return a;
-  }());
+  auto rec2 = Cli(ClientArgs("recover", n2, "bob", {"--out", PathIn("bob.out")}));
   ASSERT_EQ(rec2.exit_code, 0) << rec2.err;
   EXPECT_EQ(ReadAll(dir_.path() / "bob.out"), "bob's backup key");
 
   // Epoch 3: fleet-1 retiring. Recovering alice there still works and moves her to fleet-2.
   const std::string e3 = Publish(3, {FleetFile("fleet-1", "retiring", n1), FleetFile("fleet-2", "active", n2)});
   Deploy(e3, 3);
-  auto refused = ClientUntil(
-      [&] {
-        auto a = ClientArgs("register", n1, "carol");
-        a.insert(a.end(), {"--secret-file", (dir_.path() / "secret-bob").string()});
-        return a;
-      }(),
-      2);
+  auto refused = ClientUntil(ClientArgs("register", n1, "carol", {"--secret-file", PathIn("secret-bob")}), 2);
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
   EXPECT_NE(refused.err.find("retiring"), std::string::npos) << refused.err;
-  auto moved = Cli([&] {
-    auto a = ClientArgs("recover", n1, "alice");
-    a.insert(a.end(), {"--out", (dir_.path() / "alice2.out").string(), "--reregister"});
-    return a;
-  }());
+  auto moved = Cli(ClientArgs("recover", n1, "alice", {"--out", PathIn("alice2.out"), "--reregister"}));
   ASSERT_EQ(moved.exit_code, 0) << moved.err;
   EXPECT_EQ(ReadAll(dir_.path() / "alice2.out"), "alice's backup key");
   EXPECT_NE(moved.err.find("re-registered"), std::string::npos) << moved.err;
-  auto on2 = Cli([&] {
-    auto a = ClientArgs("recover", n2, "alice");
-    a.insert(a.end(), {"--out", (dir_.path() / "alice3.out").string()});
-    return a;
-  }());
+  auto on2 = Cli(ClientArgs("recover", n2, "alice", {"--out", PathIn("alice3.out")}));
   ASSERT_EQ(on2.exit_code, 0) << on2.err;
   EXPECT_EQ(ReadAll(dir_.path() / "alice3.out"), "alice's backup key");
 
   // Epoch 4: fleet-1 revoked: the client refuses it.
   const std::string e4 = Publish(4, {FleetFile("fleet-1", "revoked", n1), FleetFile("fleet-2", "active", n2)});
   Deploy(e4, 4);
-  auto revoked = ClientUntil(
-      [&] {
-        auto a = ClientArgs("recover", n1, "alice");
-        a.insert(a.end(), {"--out", (dir_.path() / "alice4.out").string()});
-        return a;
-      }(),
-      2);
+  auto revoked = ClientUntil(ClientArgs("recover", n1, "alice", {"--out", PathIn("alice4.out")}), 2);
   EXPECT_EQ(revoked.exit_code, 2) << revoked.err;
   EXPECT_NE(revoked.err.find("revoked"), std::string::npos) << revoked.err;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "keyward/keyward.h"
+#include "support/c_check.h"
 
 /* Runs the scenario; returns 0 if every check held, else writes the first failed check to `err`
  * and returns its line number. */
@@ -12,28 +13,6 @@ int keyward_c_api_scenario(const char* vault, const char* policy_text,
                            const char* other_fleet_policy_text, const uint8_t* credential,
                            size_t credential_len, const uint8_t* authority_credential,
                            size_t authority_credential_len, char* err, size_t err_len);
-
-#define CHECK_STATUS(call, want)                                                          \
-  do {                                                                                    \
-    keyward_status got_ = (call);                                                         \
-    if (got_ != (want)) {                                                                 \
-      snprintf(err, err_len, "line %d: %s returned %s, want %s (%s)", __LINE__, #call,    \
-               keyward_status_name(got_), keyward_status_name(want),                      \
-               keyward_error_message());                                                  \
-      status = __LINE__;                                                                  \
-      goto done;                                                                          \
-    }                                                                                     \
-  } while (0)
-
-#define CHECK(cond)                                                                   \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      snprintf(err, err_len, "line %d: %s is false (%s)", __LINE__, #cond,            \
-               keyward_error_message());                                              \
-      status = __LINE__;                                                              \
-      goto done;                                                                      \
-    }                                                                                 \
-  } while (0)
 
 int keyward_c_api_scenario(const char* vault, const char* policy_text,
                            const char* other_fleet_policy_text, const uint8_t* credential,
