@@ -56,13 +56,22 @@ class CallRegistry {
   bool closing_ = false;
 };
 
+// Counts a call object in its CallRegistry for exactly its lifetime: as a base class it is
+// destroyed after the object's members (the ServerContext among them).
+class RegisteredCall {
+ protected:
+  explicit RegisteredCall(CallRegistry* calls) : calls_(calls) {}
+  ~RegisteredCall() { calls_->Remove(); }
+  CallRegistry* const calls_;
+};
+
 namespace {
 
 // One requested (then served) call of a unary method: requests its successor when matched, is
 // served through VaultService::Handle, answers through Reply and deletes itself once gRPC reports
 // the answer sent (or the request cancelled at shutdown).
 template <typename Req, typename Resp>
-class AsyncUnary final : public AsyncTag, public VaultService::AsyncReply {
+class AsyncUnary final : public RegisteredCall, public AsyncTag, public VaultService::AsyncReply {
  public:
   using RequestFn = void (VaultService::*)(grpc::ServerContext*, Req*,
                                            grpc::ServerAsyncResponseWriter<Resp>*,
@@ -74,7 +83,6 @@ class AsyncUnary final : public AsyncTag, public VaultService::AsyncReply {
                       RequestFn request, const char* method) {
     if (calls->Add()) new AsyncUnary(service, calls, cq, request, method);
   }
-  ~AsyncUnary() { calls_->Remove(); }
 
   void Proceed(bool ok) override {
     if (matched_ || !ok) {  // the answer is sent (or failed), or the request was cancelled
@@ -91,12 +99,11 @@ class AsyncUnary final : public AsyncTag, public VaultService::AsyncReply {
  private:
   AsyncUnary(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq,
              RequestFn request, const char* method)
-      : service_(service), calls_(calls), cq_(cq), request_(request), method_(method) {
+      : RegisteredCall(calls), service_(service), cq_(cq), request_(request), method_(method) {
     (service_->*request_)(&ctx_, &req_, &responder_, cq_, cq_, this);
   }
 
   VaultService* const service_;
-  CallRegistry* const calls_;
   grpc::ServerCompletionQueue* const cq_;
   const RequestFn request_;
   const char* const method_;
@@ -117,13 +124,12 @@ class AsyncUnary final : public AsyncTag, public VaultService::AsyncReply {
 // object deletes itself when its Finish completes, which is always its last operation, so a
 // `done` that arrives after the client cancelled still finds it alive (its write then fails and
 // the stream finishes).
-class VaultService::RecoverStream final : public AsyncTag {
+class VaultService::RecoverStream final : public RegisteredCall, public AsyncTag {
  public:
   // Requests the next Recover stream on `cq`, if the registry still takes calls.
   static void Request(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq) {
     if (calls->Add()) new RecoverStream(service, calls, cq);
   }
-  ~RecoverStream() { calls_->Remove(); }
 
   void Proceed(bool ok) override {
     switch (step_) {
@@ -239,12 +245,11 @@ class VaultService::RecoverStream final : public AsyncTag {
   }
 
   RecoverStream(VaultService* service, CallRegistry* calls, grpc::ServerCompletionQueue* cq)
-      : service_(service), calls_(calls), cq_(cq) {
+      : RegisteredCall(calls), service_(service), cq_(cq) {
     service_->RequestRecover(&ctx_, &stream_, cq_, cq_, this);
   }
 
   VaultService* const service_;
-  CallRegistry* const calls_;
   grpc::ServerCompletionQueue* const cq_;
   Clock::time_point start_;
   Step step_ = Step::kRequested;
