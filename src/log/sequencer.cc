@@ -160,6 +160,15 @@ void Sequencer::ProcessBatch(std::vector<Pending> batch) {
     }
   }
   Status st = Commit(fresh, false);
+  {
+    // Counted before any submitter is answered: a client that scrapes the metrics right after its
+    // answer must see its batch.
+    std::lock_guard<std::mutex> l(mu_);
+    stats_.batches++;
+    stats_.adds += fresh.size();
+    stats_.duplicates += batch.size() - fresh.size();
+    if (!st.ok()) stats_.publish_failures++;
+  }
   uint64_t size = storage_->published_size();
   std::string note = storage_->published_note();
   size_t ok = 0;
@@ -184,11 +193,6 @@ void Sequencer::ProcessBatch(std::vector<Pending> batch) {
     ++ok;
   }
   if (!st.ok()) spdlog::error("event=batch_failed entries={} error=\"{}\"", batch.size(), st.ToString());
-  std::lock_guard<std::mutex> l(mu_);
-  stats_.batches++;
-  stats_.adds += fresh.size();
-  stats_.duplicates += batch.size() - fresh.size();
-  if (!st.ok()) stats_.publish_failures++;
 }
 
 }  // namespace keyward::log

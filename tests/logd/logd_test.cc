@@ -87,6 +87,9 @@ TEST_F(LogDaemonTest, HttpApiAuthLimitsDedupAndTiles) {
   ASSERT_TRUE(metrics.ok());
   EXPECT_NE(metrics->body.find("keyward_log_tree_size 3"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("# TYPE keyward_log_entries_total counter"), std::string::npos) << metrics->body;
+  // Counted before the adds were answered (scraped right after them): hello, world, max; one dedup.
+  EXPECT_NE(metrics->body.find("keyward_log_entries_total 3"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("keyward_log_duplicates_total 1"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("keyward_log_unauthorized_total 2"), std::string::npos) << metrics->body;
   auto ready = log::HttpGet(d.metrics_url + "/readyz");
   ASSERT_TRUE(ready.ok());
@@ -137,18 +140,24 @@ TEST_F(LogDaemonTest, SigkillDuringHeavyAppendsLosesNothingAcknowledged) {
     });
     // Kill once enough appends were acknowledged (bounded wait), while they are still flowing.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool slow = false;
     for (;;) {
       {
         std::lock_guard<std::mutex> l(mu);
         if (acked.size() >= 400 + 300 * static_cast<size_t>(round)) break;
       }
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "appends too slow";
+      if (std::chrono::steady_clock::now() >= deadline) {
+        slow = true;
+        break;
+      }
       std::this_thread::yield();
     }
-    ASSERT_TRUE(d.proc->Signal(SIGKILL).ok());
-    ASSERT_TRUE(d.proc->Wait(std::chrono::seconds(30)).ok());
+    // Threads joined before any assertion can return (a joinable std::thread would terminate).
+    const bool killed = d.proc->Signal(SIGKILL).ok() && d.proc->Wait(std::chrono::seconds(30)).ok();
     stop = true;
     for (auto& t : threads) t.join();
+    ASSERT_FALSE(slow) << "appends too slow";
+    ASSERT_TRUE(killed);
     all_acked.insert(all_acked.end(), acked.begin(), acked.end());
   }
   // Restart and check everything against the recovered log.
@@ -218,14 +227,14 @@ TEST_F(LogDaemonTest, SigtermPublishesTheInFlightBatchAndExitsZero) {
     });
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (ok < 200) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
-    std::this_thread::yield();
-  }
-  ASSERT_TRUE(d.proc->Signal(SIGTERM).ok());
+  while (ok < 200 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  const bool enough = ok >= 200;
+  const bool signalled = d.proc->Signal(SIGTERM).ok();
   auto st = d.proc->Wait(std::chrono::seconds(60));
   stop = true;
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) t.join();  // before any assertion can return
+  ASSERT_TRUE(enough) << "appends too slow";
+  ASSERT_TRUE(signalled);
   ASSERT_TRUE(st.ok());
   EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0);
   auto d2 = StartDaemon(ServeArgs());
