@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "fleet/fleet_fixture.h"
+#include "node/fleet_manifest.h"
 
 namespace keyward {
 namespace {
@@ -93,6 +94,58 @@ TEST_F(FleetMembershipTest, SilentMemberRemovedReplacementAddedFleetSurvivesAnot
   // The new member itself answers (forwarding to the leader if it is not the leader).
   Outcome via4 = members_[3].vault->Recover("carol", Secret("right"));
   EXPECT_TRUE(via4.ok() || via4.kind == ClientErrorKind::kUnavailable) << via4.message;
+}
+
+// A member that was down during `fleet add` keeps the old manifest after it restarts; `fleet sync`
+// sends it the update it missed (checked by its signed statement), and is a no-op after that.
+class FleetSyncTest : public testing::FleetFixture {
+ protected:
+  void SetUp() override {
+    testing::FleetOptions options;
+    options.slots = 4;  // slot 3: the member added while slot 2 is down
+    ASSERT_NO_FATAL_FAILURE(StartFleet(std::move(options)));
+    ASSERT_TRUE(WaitAllVoters(15s, 3)) << "the fleet did not form with 3 voters";
+  }
+  // Member `i`'s manifest as it reports it (empty if it does not answer).
+  node::FleetManifest ManifestOf(size_t i) {
+    auto s = StatusOf(i);
+    if (!s) return {};
+    auto m = node::FleetManifest::Decode(AsBytes(s->manifest()));
+    return m.ok() ? *m : node::FleetManifest{};
+  }
+};
+
+TEST_F(FleetSyncTest, MemberDownDuringAddAdoptsTheMissedUpdate) {
+  ASSERT_NO_FATAL_FAILURE(Kill(2));
+  int l = WaitForLeader(10s);
+  ASSERT_GE(l, 0);
+  const std::string via = members_[static_cast<size_t>(l)].peer;
+  ASSERT_NO_FATAL_FAILURE(Start(3));
+  auto added = Cli({"fleet", "add", "--via", via, "--node", members_[3].peer});
+  ASSERT_TRUE(added.has_value());
+  EXPECT_EQ(nlohmann::json::parse(*added)["not_updated"], nlohmann::json::array({3}));
+
+  // Back with the manifest it had: three identities, no way to reach member 4.
+  ASSERT_NO_FATAL_FAILURE(Restart(2));
+  ASSERT_TRUE(WaitFor([&] { return StatusOf(2).has_value(); }, 10s));
+  ASSERT_EQ(ManifestOf(2).members.size(), 3u);
+  const node::FleetManifest full = ManifestOf(static_cast<size_t>(l));
+  ASSERT_EQ(full.members.size(), 4u);
+
+  // The wrong way round is refused and changes nothing.
+  ASSERT_TRUE(Cli({"fleet", "sync", "--via", members_[2].peer, "--node", via}, /*want_exit=*/2).has_value());
+  auto synced = Cli({"fleet", "sync", "--via", via, "--node", members_[2].peer});
+  ASSERT_TRUE(synced.has_value());
+  auto summary = nlohmann::json::parse(*synced);
+  EXPECT_EQ(summary["member"], 3);
+  EXPECT_EQ(summary["adopted"], nlohmann::json::array({4}));
+  EXPECT_EQ(summary["update_statements"].size(), 1u);
+  EXPECT_EQ(ManifestOf(2), full) << "the member did not adopt the manifest with member 4";
+
+  // Nothing left to send.
+  auto again = Cli({"fleet", "sync", "--via", via, "--node", members_[2].peer});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(nlohmann::json::parse(*again)["adopted"], nlohmann::json::array());
 }
 
 }  // namespace

@@ -9,6 +9,10 @@
 //   remove: the leader removes a member from the Raft configuration, never below the minimum of
 //           voters. The identity stays in the manifest (ids are never reused): a removed member that
 //           comes back is re-added by healing, so stop it (or wipe its token) first.
+//   sync:   a member that was down during `fleet add` (reported as "not_updated") still has the old
+//           manifest and cannot talk to the added member; once it is back, sync sends it each update
+//           it missed, in order (every step appends one identity, as in add), from the manifest of a
+//           current member, and checks its signed update statements.
 //
 // Exit codes: 0 ok, 1 usage, 2 a node could not be reached or refused, 3 an answer does not verify.
 #include <grpcpp/grpcpp.h>
@@ -148,10 +152,12 @@ int RunAdd(const AddArgs& a) {
     v1::UpdateManifestResponse resp;
     grpc::Status s = update(m.peer_address, 0, &resp);
     if (!s.ok()) {
-      // A member that is down adopts the manifest when `fleet add` is run again for the same node
-      // (idempotent) after it is back; until then it cannot talk to the new member.
-      std::fprintf(stderr, "fleet add: warning: member %u (%s) did not take the new manifest: %s\n", m.id,
-                   m.peer_address.c_str(), s.error_message().c_str());
+      // A member that is down cannot talk to the new member until it adopts the manifest: run
+      // `fleet sync` for it once it is back.
+      std::fprintf(stderr,
+                   "fleet add: warning: member %u (%s) did not take the new manifest: %s; when it is back, run "
+                   "`keyward fleet sync --via %s --node %s`\n",
+                   m.id, m.peer_address.c_str(), s.error_message().c_str(), a.via.c_str(), m.peer_address.c_str());
       missed.push_back(m.id);
       continue;
     }
@@ -262,6 +268,97 @@ int RunRemove(const std::string& via, uint32_t member) {
   return 0;
 }
 
+// The fleet status of `address` (its manifest decoded into *manifest); prints why not and returns
+// the exit code (0 ok).
+int StatusWithManifest(const char* cmd, const std::string& address, v1::FleetStatusResponse* st,
+                       node::FleetManifest* manifest) {
+  grpc::ClientContext ctx;
+  Deadline(&ctx, 10);
+  grpc::Status s = Stub(address)->Status(&ctx, v1::FleetStatusRequest(), st);
+  if (!s.ok() || st->manifest().empty()) {
+    std::fprintf(stderr, "fleet %s: member %s: %s\n", cmd, address.c_str(),
+                 s.ok() ? "is not a fleet member" : s.error_message().c_str());
+    return 2;
+  }
+  auto decoded = node::FleetManifest::Decode(AsBytes(st->manifest()));
+  if (!decoded.ok()) {
+    std::fprintf(stderr, "fleet %s: %s sent a bad manifest: %s\n", cmd, address.c_str(),
+                 decoded.status().message().c_str());
+    return 3;
+  }
+  *manifest = std::move(*decoded);
+  return 0;
+}
+
+int RunSync(const std::string& via, const std::string& target) {
+  v1::FleetStatusResponse via_st, target_st;
+  node::FleetManifest full, stale;
+  if (int rc = StatusWithManifest("sync", via, &via_st, &full); rc != 0) return rc;
+  if (int rc = StatusWithManifest("sync", target, &target_st, &stale); rc != 0) return rc;
+  if (stale.fleet_id != full.fleet_id) {
+    std::fprintf(stderr, "fleet sync: %s serves fleet '%s', %s serves '%s'\n", target.c_str(), stale.fleet_id.c_str(),
+                 via.c_str(), full.fleet_id.c_str());
+    return 2;
+  }
+  if (stale.members.size() > full.members.size()) {
+    std::fprintf(stderr,
+                 "fleet sync: %s holds a newer manifest (%zu identities) than %s (%zu): swap --via and --node\n",
+                 target.c_str(), stale.members.size(), via.c_str(), full.members.size());
+    return 2;
+  }
+  for (size_t i = 0; i < stale.members.size(); ++i) {
+    if (!(stale.members[i] == full.members[i])) {
+      std::fprintf(stderr, "fleet sync: the manifests of %s and %s differ at member %zu: not the same fleet history\n",
+                   target.c_str(), via.c_str(), i + 1);
+      return 3;
+    }
+  }
+  const node::FleetMember* self = full.Find(target_st.id());
+  if (self == nullptr) {
+    std::fprintf(stderr, "fleet sync: %s reports member id %u, which the manifest does not list\n", target.c_str(),
+                 target_st.id());
+    return 3;
+  }
+  // One update per missed identity, oldest first: each appends exactly one (CheckManifestExtends).
+  nlohmann::json adopted = nlohmann::json::array(), statements = nlohmann::json::array();
+  node::FleetManifest current = stale;
+  while (current.members.size() < full.members.size()) {
+    node::FleetManifest next = current;
+    next.members.push_back(full.members[current.members.size()]);
+    v1::UpdateManifestRequest req;
+    req.set_manifest(std::string(AsChars(next.Encode())));
+    v1::UpdateManifestResponse resp;
+    grpc::ClientContext ctx;
+    Deadline(&ctx, 10);
+    grpc::Status s = Stub(target)->UpdateManifest(&ctx, req, &resp);
+    if (!s.ok()) {
+      std::fprintf(stderr, "fleet sync: %s refused the manifest with member %u: %s\n", target.c_str(),
+                   next.members.back().id, s.error_message().c_str());
+      return 2;
+    }
+    if (resp.id() != self->id ||
+        !Verify(self->sign_public_key, node::ManifestUpdateStatement(current, next), resp.statement(),
+                resp.signature())) {
+      std::fprintf(stderr, "fleet sync: member %u's signed update statement does not verify\n", self->id);
+      return 3;
+    }
+    adopted.push_back(next.members.back().id);
+    statements.push_back({{"member", resp.id()},
+                          {"previous_manifest_sha256", HexEncode(current.Hash())},
+                          {"manifest_sha256", HexEncode(next.Hash())},
+                          {"statement", HexEncode(AsBytes(resp.statement()))},
+                          {"signature", HexEncode(AsBytes(resp.signature()))},
+                          {"sign_public_key", HexEncode(self->sign_public_key)}});
+    current = std::move(next);
+  }
+  nlohmann::json out = {{"member", self->id},
+                        {"adopted", adopted},
+                        {"manifest_sha256", HexEncode(full.Hash())},
+                        {"update_statements", statements}};
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
 }  // namespace
 
 void AddFleetMembershipCommands(CLI::App* fleet) {
@@ -291,6 +388,19 @@ void AddFleetMembershipCommands(CLI::App* fleet) {
       ->required()
       ->check(CLI::Range(1u, 255u));
   rc->callback([via, member] { ExitCode() = RunRemove(*via, *member); });
+
+  auto sync_via = std::make_shared<std::string>();
+  auto sync_node = std::make_shared<std::string>();
+  auto* sc = fleet->add_subcommand(
+      "sync",
+      "Send a member the manifest updates it missed while it was down during `fleet add` (listed in\n"
+      "add's \"not_updated\"): the manifest comes from --via, the member at --node adopts each missed\n"
+      "identity in order and signs each update; the statements are checked against its key. Nothing\n"
+      "to do is not an error. Prints a JSON summary with the adopted member ids and the statements.");
+  sc->add_option("--via", *sync_via, "Peer address HOST:PORT of a member that has the current manifest")
+      ->required();
+  sc->add_option("--node", *sync_node, "Peer address HOST:PORT of the member to bring up to date")->required();
+  sc->callback([sync_via, sync_node] { ExitCode() = RunSync(*sync_via, *sync_node); });
 }
 
 }  // namespace keyward::cli
