@@ -200,21 +200,31 @@ void FleetReplica::PublishInfo() {
 void FleetReplica::Loop() {
   auto next_tick = Clock::now() + opt_.tick;
   std::vector<Bytes> inbox;
-  std::vector<FleetSubmission> batch;
+  std::vector<FleetSubmission> batch;  // held back until ProposeNow (group commit)
   std::vector<std::pair<CoreFn, std::shared_ptr<std::promise<Status>>>> controls;
   while (true) {
     {
       std::unique_lock lock(mu_);
+      // New commands wake the loop only if they would be proposed now; otherwise the commit that
+      // frees a slot (an acknowledgement in the inbox) or the next tick does.
       cv_.wait_until(lock, next_tick, [&] {
-        return stop_ || !inbox_.empty() || !submissions_.empty() || !controls_.empty();
+        return stop_ || !inbox_.empty() || !controls_.empty() ||
+               (!submissions_.empty() && ProposeNow(batch.size() + submissions_.size()));
       });
       if (stop_) {
         for (auto& [fn, done] : controls_) done->set_value(Unavailable("the node is shutting down"));
         controls_.clear();
+        lock.unlock();
+        FailAll(batch, Unavailable("the node is shutting down; retry on another node"));
         return;
       }
       inbox.swap(inbox_);
-      batch.swap(submissions_);
+      if (batch.empty()) {
+        batch.swap(submissions_);
+      } else {
+        for (FleetSubmission& s : submissions_) batch.push_back(std::move(s));
+        submissions_.clear();
+      }
       controls.swap(controls_);
     }
     for (auto& [fn, done] : controls) done->set_value(fn(*raft_, *channel_));
@@ -236,7 +246,7 @@ void FleetReplica::Loop() {
       next_tick += opt_.tick;
       if (now - next_tick > std::chrono::seconds(1)) next_tick = now + opt_.tick;  // host was stopped
     }
-    if (!batch.empty()) ProposeBatch(batch);
+    if (!batch.empty() && ProposeNow(batch.size())) ProposeBatch(batch);
     Flush();
     // Time out entries that never committed (leadership lost while they were in flight).
     if (!pending_.empty()) {
@@ -249,6 +259,17 @@ void FleetReplica::Loop() {
     }
     PublishInfo();
   }
+}
+
+bool FleetReplica::ProposeNow(size_t waiting) const {
+  if (opt_.max_inflight_entries == 0 || waiting >= opt_.max_batch) return true;
+  // Not the leader: propose at once, which fails them (the caller retries elsewhere).
+  if (raft_->role() != raft::Role::kLeader) return true;
+  size_t inflight = 0;
+  for (const auto& [index, entry] : pending_) {
+    if (!entry.applied) ++inflight;
+  }
+  return inflight < opt_.max_inflight_entries;
 }
 
 void FleetReplica::ProposeBatch(std::vector<FleetSubmission>& batch) {

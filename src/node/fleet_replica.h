@@ -7,10 +7,14 @@
 // thread, the clock and the `send` callback are the untrusted host, which can only delay, drop or
 // replay what the core emits (the envelopes are sealed core to core).
 //
-// Group commit: every command submitted while the previous batch was being proposed goes into the
-// next log entry (up to max_batch commands per entry). A submitter's result is released only after
-// the entry holding its command is committed and applied on this replica (the caller then runs the
-// Complete* step, e.g. computes the KE2 after the guess was counted).
+// Group commit: while max_inflight_entries entries of this leader are proposed but not yet
+// committed, new commands wait; they all go into the next log entry (up to max_batch commands per
+// entry) as soon as one commits. Under load an entry thus carries every command that arrived during
+// one commit round trip, so the per-entry costs (sealing, peer messages, acknowledgements, thread
+// wake-ups on every member) are shared by many commands; an idle leader proposes a command at once.
+// A submitter's result is released only after the entry holding its command is committed and
+// applied on this replica (the caller then runs the Complete* step, e.g. computes the KE2 after the
+// guess was counted).
 //
 // Concurrency: the VaultCore is shared with the request threads through `core_mu`: Apply/Restore
 // take it exclusively, Snapshot shared; the request threads run the const Prepare*/Complete* calls
@@ -46,6 +50,11 @@ struct FleetReplicaOptions {
   uint32_t election_timeout_max_ticks = 60;
   uint32_t heartbeat_ticks = 3;
   size_t max_batch = 512;  // commands per log entry
+  // Entries of this leader proposed and not yet committed before new commands are held back for
+  // the next entry (group commit, above); 0: no limit (every loop turn proposes what it has).
+  // 2 rather than 1: on a loaded 2-core machine 1 cut the entries per recovery by about half but
+  // made p99 at half load swing (one commit round trip of waiting); 2 keeps ~20 % fewer entries.
+  size_t max_inflight_entries = 2;
   std::chrono::milliseconds commit_timeout{5000};
   // Membership (docs/replication.md §6): removals never go below min_voters (0: the manifest's
   // majority); the leader removes a member silent this long (0: never).
@@ -141,6 +150,8 @@ class FleetReplica {
   };
   void Loop();
   void ProposeBatch(std::vector<FleetSubmission>& batch);
+  // Whether `waiting` held-back commands should be proposed now (see group commit above).
+  bool ProposeNow(size_t waiting) const;
   void AfterApply(uint64_t index, ByteSpan batch, size_t position, const core::ApplyResult& result);
   void Flush();
   void HandleEffects();
