@@ -5,6 +5,7 @@
 // and the SDK then follows the members' leader hint (--no-leader-hint: each client keeps its one
 // member, followers relay). Client threads are spread over the clients. Prints one JSON object on
 // stdout, with the CPU the nodes (--node-pids) and this process (the clients) used per second.
+#include <absl/synchronization/mutex.h>
 #include <sodium.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -69,6 +70,9 @@ void AddFleetBenchCommand(CLI::App* fleet) {
                "Each client talks only to its own member and ignores leader hints (followers relay every call)");
   cmd->add_option("--node-pids", f->pids, "PIDs of the member processes (same machine), comma-separated: their CPU use is reported");
   cmd->callback([f] {
+    // As on the nodes (fleet_node.cc): Debian's Abseil keeps a lock-order graph of every
+    // absl::Mutex (gRPC's) unless told not to; a load generator should not pay for it.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
     auto key = node::AppKey::Load(f->app_key);
     if (!key.ok()) { std::fprintf(stderr, "fleet bench: %s\n", key.status().message().c_str()); ExitCode() = 1; return; }
     auto shared = std::make_shared<node::AppKey>(std::move(*key));
