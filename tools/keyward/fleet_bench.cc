@@ -55,6 +55,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     int users = 64;
     int64_t duration_ms = 5000;
     bool no_leader_hint = false;
+    std::string call = "stream";
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = fleet->add_subcommand("bench", "Benchmark recoveries/s and p99 at half load against a running fleet (JSON out)");
@@ -68,6 +69,11 @@ void AddFleetBenchCommand(CLI::App* fleet) {
   cmd->add_option("--duration-ms", f->duration_ms, "Length of each measured phase")->capture_default_str();
   cmd->add_flag("--no-leader-hint", f->no_leader_hint,
                "Each client talks only to its own member and ignores leader hints (followers relay every call)");
+  cmd->add_option("--call", f->call,
+                  "How each recovery reaches the fleet: stream (one Vault.Recover stream, the SDK's default) or "
+                  "unary (RecoverStart + RecoverFinish)")
+      ->check(CLI::IsMember({"stream", "unary"}))
+      ->capture_default_str();
   cmd->add_option("--node-pids", f->pids, "PIDs of the member processes (same machine), comma-separated: their CPU use is reported");
   cmd->callback([f] {
     // As on the nodes (fleet_node.cc): Debian's Abseil keeps a lock-order graph of every
@@ -90,6 +96,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       }
       config.trust_policy_path = f->trust;
       config.ksf = crypto::KsfConfig::Identity();
+      config.recover_stream = f->call == "stream";
       config.credentials = [shared](std::string_view u) -> StatusOr<Bytes> {
         return shared->Mint(AsBytes(u), node::NowUnixSeconds() + 3600);
       };
