@@ -57,7 +57,8 @@ typedef enum keyward_status {
 
 typedef struct keyward_client keyward_client;
 
-/* Creates a client for the vault at `vault_address` ("HOST:PORT") that trusts the fleets pinned by
+/* Creates a client for the vault at `vault_address` ("HOST:PORT", or a fleet's members as
+ * "HOST:PORT,HOST:PORT,...": the client follows the leader hint and fails over) that trusts the fleets pinned by
  * `trust_policy_text` (the text of a trust policy file). `fleet_id` selects a fleet when the policy
  * pins several; NULL or "" means the policy's only fleet. Uses the default Argon2id KSF
  * (m=65536 KiB, t=3, p=4). On success *out is a new client. */

@@ -305,7 +305,7 @@ Status DecryptFile(const crypto::SecretBytes& key, const std::string& in_path, c
 }
 
 void AddCommon(CLI::App* cmd, ClientFlags& f) {
-  cmd->add_option("--vault", f.vault, "Vault node address HOST:PORT")->capture_default_str();
+  cmd->add_option("--vault", f.vault, "Vault address HOST:PORT, or a fleet's members HOST:PORT,HOST:PORT,... (the client follows the members' leader hint and fails over between them)")->capture_default_str();
   cmd->add_option("--trust", f.trust,
                   "Trust policy file: pinned (fleet keys; dev: DATA_DIR/trust.policy) or over-the-air (signers, "
                   "log, witnesses; fleet keys arrive in verified bundles from the vault; docs/trust.md)")
