@@ -23,6 +23,7 @@
 #include "node/rate_limiter.h"
 #include "node/vault_async.h"
 #include "node/vault_service.h"
+#include "registration_messages.h"
 
 namespace keyward {
 namespace {
@@ -155,14 +156,11 @@ class RecoverStreamTest : public ::testing::Test {
     crypto::SystemRng rng;
     auto start = client::StartRegistration(AsBytes(password), rng);
     ASSERT_TRUE(start.ok());
-    v1::RegisterStartRequest sreq;
-    *sreq.mutable_account() = Account(user);
-    sreq.set_registration_request(std::string(AsChars(start->registration_request)));
     v1::RegisterStartResponse sresp;
     {
       grpc::ClientContext ctx;
       Prepare(ctx);
-      ASSERT_TRUE(stub_->RegisterStart(&ctx, sreq, &sresp).ok());
+      ASSERT_TRUE(stub_->RegisterStart(&ctx, testing::RegisterStartMessage(Account(user), *start), &sresp).ok());
     }
     crypto::SecretBytes secret(AsBytes("the secret"));
     client::RegistrationParams params;
@@ -174,26 +172,17 @@ class RecoverStreamTest : public ::testing::Test {
     auto up = client::FinishRegistration(std::move(start->state), AsBytes(sresp.registration_response()),
                                          sresp.registration_epoch(), params, rng);
     ASSERT_TRUE(up.ok()) << up.status().ToString();
-    v1::RegisterUploadRequest ureq;
-    *ureq.mutable_account() = Account(user);
-    ureq.set_registration_record(std::string(AsChars(up->upload.registration_record)));
-    ureq.set_encrypted_secret(std::string(AsChars(up->upload.encrypted_secret)));
-    ureq.set_activation_commitment(std::string(AsChars(up->upload.activation_commitment)));
-    ureq.set_max_attempts(max_attempts);
     v1::RegisterUploadResponse uresp;
     {
       grpc::ClientContext ctx;
       Prepare(ctx);
-      grpc::Status g = stub_->RegisterUpload(&ctx, ureq, &uresp);
+      grpc::Status g = stub_->RegisterUpload(&ctx, testing::RegisterUploadMessage(Account(user), *up, max_attempts), &uresp);
       ASSERT_TRUE(g.ok()) << g.error_message();
     }
-    v1::RegisterActivateRequest areq;
-    *areq.mutable_account() = Account(user);
-    areq.set_activation_key(std::string(AsChars(up->activation_key.Reveal())));
     v1::RegisterActivateResponse aresp;
     grpc::ClientContext ctx;
     Prepare(ctx);
-    ASSERT_TRUE(stub_->RegisterActivate(&ctx, areq, &aresp).ok());
+    ASSERT_TRUE(stub_->RegisterActivate(&ctx, testing::RegisterActivateMessage(Account(user), *up), &aresp).ok());
     ASSERT_EQ(aresp.attempts_remaining(), max_attempts);
   }
 

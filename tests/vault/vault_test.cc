@@ -18,6 +18,7 @@
 #include "support/subprocess.h"
 #include "support/vectors.h"
 #include "trust/pinned.h"
+#include "registration_messages.h"
 
 namespace keyward {
 namespace {
@@ -98,11 +99,8 @@ class VaultNodeTest : public ::testing::Test {
     crypto::SystemRng rng;
     auto start = client::StartRegistration(AsBytes(password), rng);
     EXPECT_TRUE(start.ok());
-    v1::RegisterStartRequest sreq;
-    *sreq.mutable_account() = Account(user);
-    sreq.set_registration_request(std::string(AsChars(start->registration_request)));
     v1::RegisterStartResponse sresp;
-    EXPECT_TRUE(Call(&v1::Vault::Stub::RegisterStart, sreq, &sresp).ok());
+    EXPECT_TRUE(Call(&v1::Vault::Stub::RegisterStart, testing::RegisterStartMessage(Account(user), *start), &sresp).ok());
     crypto::SecretBytes secret = Secret("top secret");
     client::RegistrationParams params;
     params.user_id = ToBytes(user);
@@ -113,19 +111,10 @@ class VaultNodeTest : public ::testing::Test {
     auto up = client::FinishRegistration(std::move(start->state), AsBytes(sresp.registration_response()),
                                          sresp.registration_epoch(), params, rng);
     EXPECT_TRUE(up.ok()) << up.status().ToString();
-    v1::RegisterUploadRequest ureq;
-    *ureq.mutable_account() = Account(user);
-    ureq.set_registration_record(std::string(AsChars(up->upload.registration_record)));
-    ureq.set_encrypted_secret(std::string(AsChars(up->upload.encrypted_secret)));
-    ureq.set_activation_commitment(std::string(AsChars(up->upload.activation_commitment)));
-    ureq.set_max_attempts(max_attempts);
     v1::RegisterUploadResponse uresp;
-    grpc::Status g = Call(&v1::Vault::Stub::RegisterUpload, ureq, &uresp);
+    grpc::Status g = Call(&v1::Vault::Stub::RegisterUpload, testing::RegisterUploadMessage(Account(user), *up, max_attempts), &uresp);
     EXPECT_TRUE(g.ok()) << g.error_message();
-    v1::RegisterActivateRequest areq;
-    *areq.mutable_account() = Account(user);
-    areq.set_activation_key(std::string(AsChars(up->activation_key.Reveal())));
-    return areq;
+    return testing::RegisterActivateMessage(Account(user), *up);
   }
 
   testing::TempDir dir_;
