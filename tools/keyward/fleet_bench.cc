@@ -1,10 +1,17 @@
 // `keyward fleet bench`: full recoveries (KE1 → KE2 → KE3, both commits) per second against a running
 // fleet, then the latency at half that load (scripts/bench.sh section_fleet). Client-side Argon2id is
-// excluded (users registered with the Identity KSF). One VaultClient per given address, each given
-// ALL the addresses starting with its own (what an app does): the first calls land on every member
-// and the SDK then follows the members' leader hint (--no-leader-hint: each client keeps its one
-// member, followers relay). Client threads are spread over the clients. Prints one JSON object on
-// stdout, with the CPU the nodes (--node-pids) and this process (the clients) used per second.
+// excluded (users registered with the Identity KSF). Users are registered through the SDK (not
+// measured); the recoveries are driven by a load engine (fleet_bench.h):
+//   --engine async (default): N recoveries in flight from a few threads polling gRPC completion
+//     queues (fleet_bench_async.cc); the first calls go to the first --vaults address and every
+//     worker follows the `keyward-leader` hint of a member that turns its stream away;
+//   --engine sdk: N threads calling the blocking VaultClient::Recover. One VaultClient per given
+//     address, each given ALL the addresses starting with its own (what an app does): the first
+//     calls land on every member and the SDK then follows the members' leader hint
+//     (--no-leader-hint: each client keeps its one member, followers relay).
+// Every recovery is verified (the secret decrypted and compared); any failure makes the exit code 6.
+// Prints one JSON object on stdout, with the CPU the nodes (--node-pids) and this process (the
+// load generator) used per second.
 #include <absl/synchronization/mutex.h>
 #include <sodium.h>
 #include <sys/resource.h>
@@ -22,6 +29,7 @@
 
 #include "bench_measure.h"
 #include "commands.h"
+#include "fleet_bench.h"
 #include "keyward/client.h"
 #include "node/account_token.h"
 
@@ -35,6 +43,7 @@ struct Phase {
   double seconds = 0;
   double p50 = 0, p99 = 0;
   int failures = 0;
+  std::string first_failure;
   double node_cores = -1;
   double client_cores = 0;
 };
@@ -46,36 +55,125 @@ double SelfCpuSeconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+// --engine sdk: one thread per concurrent recovery, each calling VaultClient::Recover; thread t
+// recovers users t, t + concurrency, ... (two concurrent recoveries of one user would make one
+// login_state stale, which is correct behaviour but not what is measured).
+class SdkLoadEngine final : public LoadEngine {
+ public:
+  SdkLoadEngine(std::vector<std::unique_ptr<VaultClient>>* clients, int concurrency, int users, std::string prefix,
+                const crypto::SecretBytes* password, const crypto::SecretBytes* expected)
+      : clients_(clients), concurrency_(concurrency), users_(users), prefix_(std::move(prefix)),
+        password_(password), expected_(expected) {}
+
+  LoadResult Run(double rate_per_s, std::chrono::milliseconds duration) override {
+    std::atomic<bool> stop{false};
+    std::vector<LoadResult> per(static_cast<size_t>(concurrency_));
+    std::vector<std::thread> threads;
+    auto start = Clock::now();
+    for (int t = 0; t < concurrency_; ++t) {
+      threads.emplace_back([&, t] {
+        VaultClient& vc = *(*clients_)[static_cast<size_t>(t) % clients_->size()];
+        LoadResult& r = per[static_cast<size_t>(t)];
+        double period = rate_per_s > 0 ? concurrency_ / rate_per_s : 0;
+        auto next = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period * t / concurrency_));
+        for (int i = t; !stop.load(); i += concurrency_) {
+          if (period > 0) {
+            std::this_thread::sleep_until(next);  // pacing (open-loop schedule), not synchronisation
+            next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period));
+            if (stop.load()) break;
+          }
+          auto t0 = Clock::now();
+          std::string user = prefix_ + std::to_string(i % users_);
+          Outcome o = vc.Recover(user, *password_);
+          bool ok = o.ok() && o.secret.Equals(*expected_);
+          r.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          if (!ok && r.failures++ == 0) {
+            r.first_failure = user + ": " + (o.ok() ? "recovered a secret other than the one registered" : o.message);
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(duration);  // the measurement window
+    stop = true;
+    for (auto& th : threads) th.join();
+    LoadResult all;
+    for (auto& r : per) {
+      all.latency_ms.insert(all.latency_ms.end(), r.latency_ms.begin(), r.latency_ms.end());
+      if (all.failures == 0) all.first_failure = r.first_failure;
+      all.failures += r.failures;
+    }
+    return all;
+  }
+
+  std::string Target() const override { return clients_->front()->current_address(); }
+
+ private:
+  std::vector<std::unique_ptr<VaultClient>>* clients_;
+  const int concurrency_, users_;
+  const std::string prefix_;
+  const crypto::SecretBytes* password_;
+  const crypto::SecretBytes* expected_;
+};
+
 }  // namespace
 
 void AddFleetBenchCommand(CLI::App* fleet) {
   struct Flags {
     std::string vaults, trust, app_key, pids, user_prefix = "bench-";
+    std::string engine = "async";
     int concurrency = 32;
+    int threads = 1;
     int users = 64;
     int64_t duration_ms = 5000;
     bool no_leader_hint = false;
     std::string call = "stream";
+    std::string recover_password = "bench password";
+    std::string expect_secret = "0123456789abcdef0123456789abcdef";
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = fleet->add_subcommand("bench", "Benchmark recoveries/s and p99 at half load against a running fleet (JSON out)");
   cmd->add_option("--vaults", f->vaults, "Client addresses HOST:PORT,... of the members")->required();
   cmd->add_option("--trust", f->trust, "Trust policy file (from `keyward fleet init`)")->required();
   cmd->add_option("--app-key", f->app_key, "Account-authority key file shared by the members")->required();
-  cmd->add_option("--concurrency", f->concurrency, "Concurrent client threads")->capture_default_str();
-  cmd->add_option("--users", f->users, "Users registered and recovered round-robin")->capture_default_str();
+  cmd->add_option("--engine", f->engine,
+                  "Load generator: async (recoveries in flight driven from --threads threads polling gRPC "
+                  "completion queues; all calls go to the leader named by the first member that turns a "
+                  "stream away) or sdk (one thread per concurrent recovery calling the blocking SDK)")
+      ->check(CLI::IsMember({"async", "sdk"}))
+      ->capture_default_str();
+  cmd->add_option("--concurrency", f->concurrency, "Concurrent recoveries (sdk: client threads)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  cmd->add_option("--threads", f->threads, "async engine: polling threads, each with its own completion queue and connection")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--users", f->users, "Users registered and recovered round-robin (rounded up to a multiple of --concurrency)")
+      ->capture_default_str();
   cmd->add_option("--user-prefix", f->user_prefix, "User names are PREFIX0, PREFIX1, ... (a second run against the same fleet needs another prefix)")
       ->capture_default_str();
   cmd->add_option("--duration-ms", f->duration_ms, "Length of each measured phase")->capture_default_str();
   cmd->add_flag("--no-leader-hint", f->no_leader_hint,
-               "Each client talks only to its own member and ignores leader hints (followers relay every call)");
+               "sdk engine: each client talks only to its own member and ignores leader hints (followers relay every call)");
   cmd->add_option("--call", f->call,
-                  "How each recovery reaches the fleet: stream (one Vault.Recover stream, the SDK's default) or "
-                  "unary (RecoverStart + RecoverFinish)")
+                  "sdk engine: how each recovery reaches the fleet: stream (one Vault.Recover stream, the SDK's "
+                  "default) or unary (RecoverStart + RecoverFinish); the async engine always uses the stream")
       ->check(CLI::IsMember({"stream", "unary"}))
+      ->capture_default_str();
+  cmd->add_option("--recover-password", f->recover_password,
+                  "Password the recoveries use (users are registered with the default); another one makes every "
+                  "recovery fail, which shows the generator verifies")
+      ->capture_default_str();
+  cmd->add_option("--expect-secret", f->expect_secret,
+                  "Secret every recovery must return (users are registered with the default); another one makes "
+                  "every recovery count as a failure")
       ->capture_default_str();
   cmd->add_option("--node-pids", f->pids, "PIDs of the member processes (same machine), comma-separated: their CPU use is reported");
   cmd->callback([f] {
+    if (f->engine == "async" && (f->no_leader_hint || f->call != "stream")) {
+      std::fprintf(stderr, "fleet bench: --no-leader-hint and --call unary need --engine sdk\n");
+      ExitCode() = 1;
+      return;
+    }
     // As on the nodes (fleet_node.cc): Debian's Abseil keeps a lock-order graph of every
     // absl::Mutex (gRPC's) unless told not to; a load generator should not pay for it.
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -85,7 +183,10 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     std::vector<std::unique_ptr<VaultClient>> clients;
     std::vector<std::string> addrs;
     std::stringstream in(f->vaults);
-    for (std::string addr; std::getline(in, addr, ',');) addrs.push_back(addr);
+    for (std::string addr; std::getline(in, addr, ',');) {
+      if (!addr.empty()) addrs.push_back(addr);
+    }
+    if (addrs.empty()) { std::fprintf(stderr, "fleet bench: --vaults lists no address\n"); ExitCode() = 1; return; }
     for (size_t k = 0; k < addrs.size(); ++k) {
       VaultClient::Config config;
       config.vault_address = addrs[k];
@@ -112,11 +213,12 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       for (int p : pids) total += ProcessCpuSeconds(p);
       return total;
     };
-    // Each thread recovers only its own users (i ≡ t mod concurrency): two concurrent recoveries of
-    // one user would make one login_state stale, which is correct behaviour but not what is measured.
+    // Slot/thread t recovers only its own users (i ≡ t mod concurrency).
     f->users = (std::max(f->users, f->concurrency) + f->concurrency - 1) / f->concurrency * f->concurrency;
     crypto::SecretBytes password(AsBytes("bench password"));
     crypto::SecretBytes secret(AsBytes("0123456789abcdef0123456789abcdef"));
+    crypto::SecretBytes recover_password(AsBytes(f->recover_password));
+    crypto::SecretBytes expected(AsBytes(f->expect_secret));
     for (int u = 0; u < f->users; ++u) {
       Outcome r;
       for (int attempt = 0; attempt < 50; ++attempt) {
@@ -127,65 +229,71 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       }
       if (!r.ok()) { std::fprintf(stderr, "fleet bench: register: %s\n", r.message.c_str()); ExitCode() = 5; return; }
     }
-    // rate_per_s <= 0: closed loop (max load); otherwise each thread paces itself.
+    std::unique_ptr<LoadEngine> engine;
+    if (f->engine == "async") {
+      AsyncLoadConfig config;
+      config.addresses = addrs;
+      config.trust_policy_path = f->trust;
+      config.app_key = shared;
+      config.concurrency = f->concurrency;
+      config.threads = std::min(f->threads, f->concurrency);
+      config.users = f->users;
+      config.user_prefix = f->user_prefix;
+      config.password = recover_password.Clone();
+      config.expected_secret = expected.Clone();
+      auto e = MakeAsyncLoadEngine(std::move(config));
+      if (!e.ok()) { std::fprintf(stderr, "fleet bench: %s\n", e.status().message().c_str()); ExitCode() = 1; return; }
+      engine = std::move(*e);
+    } else {
+      engine = std::make_unique<SdkLoadEngine>(&clients, f->concurrency, f->users, f->user_prefix, &recover_password, &expected);
+    }
+    // rate_per_s <= 0: closed loop (max load); otherwise open-loop pacing (LoadEngine::Run).
     auto run = [&](double rate_per_s) {
-      std::atomic<bool> stop{false};
-      std::atomic<int> failures{0};
-      std::vector<std::vector<double>> lat(static_cast<size_t>(f->concurrency));
-      std::vector<std::thread> threads;
       double cpu0 = pids.empty() ? 0 : cpu();
       double self0 = SelfCpuSeconds();
       auto start = Clock::now();
-      for (int t = 0; t < f->concurrency; ++t) {
-        threads.emplace_back([&, t] {
-          VaultClient& vc = *clients[static_cast<size_t>(t) % clients.size()];
-          double period = rate_per_s > 0 ? f->concurrency / rate_per_s : 0;
-          auto next = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period * t / f->concurrency));
-          for (int i = t; !stop.load(); i += f->concurrency) {
-            if (period > 0) {
-              std::this_thread::sleep_until(next);  // pacing (open-loop schedule), not synchronisation
-              next += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(period));
-              if (stop.load()) break;
-            }
-            auto t0 = Clock::now();
-            Outcome o = vc.Recover(f->user_prefix + std::to_string(i % f->users), password);
-            if (!o.ok()) failures++;
-            lat[static_cast<size_t>(t)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-          }
-        });
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(f->duration_ms));  // the measurement window
-      stop = true;
-      for (auto& th : threads) th.join();
+      LoadResult r = engine->Run(rate_per_s, std::chrono::milliseconds(f->duration_ms));
       Phase ph;
       ph.seconds = std::chrono::duration<double>(Clock::now() - start).count();
       if (!pids.empty()) ph.node_cores = (cpu() - cpu0) / ph.seconds;
       ph.client_cores = (SelfCpuSeconds() - self0) / ph.seconds;
-      std::vector<double> all;
-      for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+      std::vector<double>& all = r.latency_ms;
       std::sort(all.begin(), all.end());
       auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
       ph.count = all.size();
       ph.p50 = pct(0.5);
       ph.p99 = pct(0.99);
-      ph.failures = failures.load();
+      ph.failures = r.failures;
+      ph.first_failure = std::move(r.first_failure);
       return ph;
     };
-    run(0);  // warm-up (connections, leader's caches)
+    Phase warm = run(0);  // warm-up (connections, leader's caches)
     Phase max = run(0);
     double per_s = max.count / max.seconds;
     Phase half = run(per_s / 2);
+    // The warm-up's failures are reported, not counted (as before the engines: a first call may meet
+    // a leadership still settling); the measured phases' are.
+    int failures = max.failures + half.failures;
+    for (const Phase* ph : {&warm, &max, &half}) {
+      if (ph->failures > 0) {
+        std::fprintf(stderr, "fleet bench: %d failed recoveries (warm-up %d); first: %s\n", failures, warm.failures,
+                     ph->first_failure.c_str());
+        break;
+      }
+    }
     double floor_us = CryptoFloorMicros();
     double floor_rate_2cores = 2 * 1e6 / floor_us;
     std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-                "\"half_load_per_s\":%.1f,\"half_p50_ms\":%.3f,\"half_p99_ms\":%.3f,\"failures\":%d,"
-                "\"concurrency\":%d,\"floor_us\":%.2f,\"floor_rate_2cores\":%.1f,\"vs_floor\":%.3f,"
+                "\"half_load_per_s\":%.1f,\"half_p50_ms\":%.3f,\"half_p99_ms\":%.3f,\"failures\":%d,\"warmup_failures\":%d,"
+                "\"concurrency\":%d,\"engine\":\"%s\",\"threads\":%d,\"target\":\"%s\","
+                "\"floor_us\":%.2f,\"floor_rate_2cores\":%.1f,\"vs_floor\":%.3f,"
                 "\"nodes_cores\":%.3f,\"client_cores\":%.3f,\"node_us_per_recovery\":%.1f,"
                 "\"client_us_per_recovery\":%.1f}\n",
                 max.count, max.seconds, per_s, max.p50, max.p99, half.count / half.seconds, half.p50, half.p99,
-                max.failures + half.failures, f->concurrency, floor_us, floor_rate_2cores, per_s / floor_rate_2cores,
+                failures, warm.failures, f->concurrency, f->engine.c_str(), f->engine == "async" ? std::min(f->threads, f->concurrency) : f->concurrency,
+                engine->Target().c_str(), floor_us, floor_rate_2cores, per_s / floor_rate_2cores,
                 max.node_cores, max.client_cores, max.node_cores * 1e6 / per_s, max.client_cores * 1e6 / per_s);
-    ExitCode() = max.failures + half.failures == 0 ? 0 : 6;
+    ExitCode() = failures == 0 ? 0 : 6;
   });
 }
 

@@ -1,0 +1,62 @@
+// The load engines of `keyward fleet bench` (fleet_bench.cc): what drives the recoveries of one
+// measured phase. Two engines do the same client work per recovery (account credential minted with
+// the app key, OPAQUE client StartRecovery -> ContinueRecovery -> FinishRecovery over one
+// Vault.Recover stream, the fleet key checked, the secret decrypted and compared):
+//   sdk:   `concurrency` threads, each calling the blocking SDK VaultClient::Recover (fleet_bench.cc);
+//   async: `concurrency` recoveries in flight driven by `threads` threads, each polling its own
+//          grpc::CompletionQueue (fleet_bench_async.cc), so the generator's own overhead (thread
+//          wake-ups, gRPC's sync client) stays small next to the nodes it measures.
+//
+// Ownership: an engine owns its channels, queues and copies of the configuration. Thread-safety:
+// Run is called from one thread at a time; it starts and joins its own threads.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/secret.h"
+#include "node/account_token.h"
+
+namespace keyward::cli {
+
+// What one phase produced: one latency per recovery that ended (failed ones included) and how many
+// of them failed (an error, a wrong outcome or a secret other than the expected one).
+struct LoadResult {
+  std::vector<double> latency_ms;
+  int failures = 0;
+  std::string first_failure;  // what the first failure said ("" if none)
+};
+
+class LoadEngine {
+ public:
+  virtual ~LoadEngine() = default;
+  // Runs recoveries for `duration` (none is started after it; those in flight are finished).
+  // rate_per_s <= 0: closed loop (each in-flight slot starts its next recovery when one ends);
+  // otherwise open-loop pacing: slot s of N starts at start + k·N/rate + s/rate (k = 0, 1, ...),
+  // or as soon as its previous recovery ended if that is later.
+  virtual LoadResult Run(double rate_per_s, std::chrono::milliseconds duration) = 0;
+  // Where the recoveries went at the end of the last phase (the leader, when hints are followed).
+  virtual std::string Target() const = 0;
+};
+
+struct AsyncLoadConfig {
+  std::vector<std::string> addresses;  // members' client addresses; recoveries start at the first
+  std::string trust_policy_path;       // pinned trust policy (from `keyward fleet init`)
+  std::shared_ptr<node::AppKey> app_key;
+  int concurrency = 48;  // recoveries in flight
+  int threads = 1;       // polling threads, each with its own completion queue and connections
+  int users = 48;        // users PREFIX0..PREFIX<users-1>, a multiple of concurrency
+  std::string user_prefix;
+  crypto::SecretBytes password;         // what the recoveries use
+  crypto::SecretBytes expected_secret;  // what every recovery must return
+  std::chrono::milliseconds call_timeout{10000};
+};
+
+// The async engine (fleet_bench_async.cc). InvalidArgument for a bad configuration, or a trust
+// policy that does not pin the fleet key.
+StatusOr<std::unique_ptr<LoadEngine>> MakeAsyncLoadEngine(AsyncLoadConfig config);
+
+}  // namespace keyward::cli
