@@ -168,8 +168,10 @@ section_fleet() {
   "$kw" fleet init --nodes "$peers" --out "$d/fleet" >/dev/null ||
     { kill ${pids//,/ }; echo "bench: fleet init failed" >&2; exit 1; }
   # Clients given ALL members (what apps do): the SDK follows the members' leader hint.
+  # FLEET_BENCH_ENGINE=async (default; FLEET_BENCH_THREADS polling threads) or sdk (a thread per recovery).
   json=$("$kw" fleet bench --vaults "$vaults" --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
-    --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}") ||
+    --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
+      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-1}") ||
     { echo "$json" >&2; kill ${pids//,/ }; echo "bench: fleet bench failed (failures above)" >&2; exit 1; }
   # The same load sent straight to the leader (a leader-aware client: no forwarding hop).
   local status leader_vault json_leader
@@ -177,7 +179,8 @@ section_fleet() {
   leader_vault=$(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse);const v=process.argv[2].split(",");const i=l.findIndex(x=>x.ready_leader);console.log(i<0?"":v[i])' "$status" "$vaults")
   if [ -n "$leader_vault" ]; then
     json_leader=$("$kw" fleet bench --vaults "$leader_vault" --user-prefix leader-direct- --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
-      --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}") || json_leader=""
+      --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
+      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-1}") || json_leader=""
   fi
   kill -TERM ${pids//,/ }; for i in ${pids//,/ }; do wait "$i" || true; done
   field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json" "$1"; }
