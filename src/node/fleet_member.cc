@@ -120,7 +120,7 @@ Status FleetState::StartRuntime(FleetManifest manifest, uint32_t id, const Fleet
     ro.manifest[m.id] = m.kx_public_key;
     if (m.id != id) peers[m.id] = m.peer_address;
   }
-  rt->transport = std::make_unique<FleetTransport>(peers);
+  rt->transport = std::make_unique<FleetTransport>(peers, config_.peer_poller);
   FleetTransport* transport = rt->transport.get();
   rt->replica = std::make_unique<FleetReplica>(
       ro, raft::KxKeyPair{kx_.public_key, kx_.secret_key.Clone()}, *rt->core, rt->core_mu,

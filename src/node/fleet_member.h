@@ -17,6 +17,7 @@
 #include "keyward/v1/peer.grpc.pb.h"
 #include "keyward/v1/vault.grpc.pb.h"
 #include "node/fleet_manifest.h"
+#include "node/fleet_poller.h"
 #include "node/fleet_replica.h"
 #include "node/fleet_transport.h"
 #include "pkcs11/keystore.h"
@@ -52,6 +53,10 @@ class FleetState {
     std::string peer_address;
     FleetReplicaOptions replica;  // timing; id/manifest/founder are filled in at join
     size_t max_records = size_t{1} << 20;
+    // The queue the peer transport's calls complete on: a node passes its Peer server's poller
+    // (one thread for all peer I/O; must outlive the FleetState's Shutdown). Null: the transport
+    // polls a queue of its own.
+    FleetPoller* peer_poller = nullptr;
   };
   // Loads or creates the identity keys in `keystore`; if the keystore holds a membership, starts the
   // runtime as a joiner (a restart).

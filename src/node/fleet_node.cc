@@ -12,7 +12,9 @@
 
 #include "node/account_token.h"
 #include "node/fleet_member.h"
+#include "node/fleet_peer_server.h"
 #include "node/fleet_peer_service.h"
+#include "node/fleet_poller.h"
 #include "node/fleet_core_host.h"
 #include "node/fleet_forwarder.h"
 #include "node/vault_async.h"
@@ -66,43 +68,52 @@ std::string Json(const std::string& s) {
 }
 
 struct Listener {
-  std::unique_ptr<grpc::Server> server;  // the peer service, or
-  std::unique_ptr<VaultServer> vault;    // the Vault service (its own polling threads)
+  std::unique_ptr<VaultServer> vault;      // the Vault service (its own polling thread), or
+  std::unique_ptr<FleetPeerServer> peer;   // the Peer service (on the FleetPoller's thread)
   std::string address;
   // Graceful: calls in flight are answered (cancelled after `deadline`).
   void Shutdown(std::chrono::system_clock::time_point deadline) {
     if (vault) vault->Shutdown(deadline);
-    if (server) {
-      server->Shutdown(deadline);
-      server->Wait();
-    }
+    if (peer) peer->Shutdown(deadline);
   }
 };
 
-// Serves `service`, or with `vault` the Vault service through a VaultServer.
-StatusOr<Listener> Listen(const std::string& listen, grpc::Service* service, VaultService* vault,
-                          size_t max_message) {
+// The options both servers share (ports, message sizes, HTTP/2 tuning).
+StatusOr<std::pair<std::string, int>> Configure(grpc::ServerBuilder& builder, const std::string& listen,
+                                                int* port, size_t max_message) {
   ASSIGN_OR_RETURN(auto host_port, SplitHostPort(listen));
-  int port = 0;
-  grpc::ServerBuilder builder;
   builder.AddListeningPort(host_port.first + ":" + std::to_string(host_port.second),
-                           grpc::InsecureServerCredentials(), &port);
+                           grpc::InsecureServerCredentials(), port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message));
   builder.SetMaxSendMessageSize(static_cast<int>(max_message));
   // Small messages: HTTP/2 BDP probing (a PING per burst of reads) would only add frames and
   // wake-ups (as for a single node, node.cc).
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_OPTIMIZATION_TARGET, "throughput");
+  return host_port;
+}
+
+// Serves the Vault service through a VaultServer.
+StatusOr<Listener> ListenVault(const std::string& listen, VaultService* vault, size_t max_message) {
+  int port = 0;
+  grpc::ServerBuilder builder;
+  ASSIGN_OR_RETURN(auto host_port, Configure(builder, listen, &port, max_message));
   Listener l;
-  if (vault != nullptr) {
-    StatusOr<std::unique_ptr<VaultServer>> started = VaultServer::Start(builder, vault);
-    if (started.ok()) l.vault = std::move(*started);
-  } else {
-    builder.RegisterService(service);
-    l.server = builder.BuildAndStart();
-  }
-  if ((!l.server && !l.vault) || port == 0) return Unavailable("cannot listen on " + listen + "; is the port in use?");
+  StatusOr<std::unique_ptr<VaultServer>> started = VaultServer::Start(builder, vault);
+  if (started.ok()) l.vault = std::move(*started);
+  if (!l.vault || port == 0) return Unavailable("cannot listen on " + listen + "; is the port in use?");
   l.address = host_port.first + ":" + std::to_string(port);
+  return l;
+}
+
+// Serves the Peer service on `builder` (whose queue `poller` already polls, FleetPoller(builder)).
+StatusOr<Listener> ListenPeer(grpc::ServerBuilder& builder, const std::string& host, const int* port,
+                              FleetPoller* poller, FleetPeerService* service, const std::string& listen) {
+  Listener l;
+  StatusOr<std::unique_ptr<FleetPeerServer>> started = FleetPeerServer::Start(builder, poller, service);
+  if (started.ok()) l.peer = std::move(*started);
+  if (!l.peer || *port == 0) return Unavailable("cannot listen on " + listen + "; is the port in use?");
+  l.address = host + ":" + std::to_string(*port);
   return l;
 }
 
@@ -131,9 +142,18 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   std::string app_key_path;
   ASSIGN_OR_RETURN(AppKey app_key, LoadOrCreateFleetAppKey(options, &app_key_path));
 
+  // The Peer server's builder and its one completion queue, polled from now on: the queue also
+  // carries this member's transport streams (fleet_poller.h), and a restarted member's transport
+  // starts with FleetState::Open below. Declared before the state: it outlives the transport.
+  grpc::ServerBuilder peer_builder;
+  int peer_port = 0;
+  ASSIGN_OR_RETURN(auto peer_host_port, Configure(peer_builder, fleet.peer_listen, &peer_port, size_t{96} << 20));
+  FleetPoller peer_io(peer_builder);
+
   NodeMetrics metrics;
   RateLimiter limiter(options.rate_limit);
   FleetState::Config config;
+  config.peer_poller = &peer_io;
   config.max_records = options.max_records;
   config.replica.tick = std::chrono::milliseconds(fleet.tick_ms);
   uint32_t ticks = std::max<uint32_t>(2, fleet.election_timeout_ms / std::max<uint32_t>(1, fleet.tick_ms));
@@ -162,8 +182,9 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   }
   FleetPeerService peer_service(state.get());
   // An ephemeral port (0) is resolved here; Identity reports the bound addresses to `fleet init`.
-  ASSIGN_OR_RETURN(Listener client, Listen(options.listen, nullptr, &vault, kMaxRequestBytes));
-  ASSIGN_OR_RETURN(Listener peer, Listen(fleet.peer_listen, &peer_service, nullptr, size_t{96} << 20));
+  ASSIGN_OR_RETURN(Listener client, ListenVault(options.listen, &vault, kMaxRequestBytes));
+  ASSIGN_OR_RETURN(Listener peer, ListenPeer(peer_builder, peer_host_port.first, &peer_port, &peer_io,
+                                             &peer_service, fleet.peer_listen));
   state->SetAddresses(client.address, peer.address);
 
   std::unique_ptr<HealthServer> health;
@@ -189,6 +210,8 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(3);
   // The replica first: commits still pending fail at once (clients retry elsewhere), so every
   // call in flight finishes before the servers' deadline.
+  // The transport's streams are cancelled there too (its calls end on the peer poller, still
+  // running); the poller itself is shut down last, when RunFleetNode returns.
   state->Shutdown();
   client.Shutdown(deadline);
   peer.Shutdown(deadline);

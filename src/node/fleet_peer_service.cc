@@ -18,16 +18,20 @@ grpc::Status FleetPeerService::Deliver(grpc::ServerContext*, const v1::PeerFrame
   return grpc::Status::OK;
 }
 
+grpc::Status FleetPeerService::Accept(const v1::PeerFrames& frames) {
+  std::shared_ptr<FleetRuntime> rt = state_->runtime();
+  if (!rt) return grpc::Status(grpc::UNAVAILABLE, "not a fleet member yet");
+  std::vector<Bytes> batch;
+  batch.reserve(static_cast<size_t>(frames.frames_size()));
+  for (const std::string& f : frames.frames()) batch.push_back(ToBytes(f));
+  rt->replica->Deliver(std::move(batch));  // one wake-up of the replica loop per message
+  return grpc::Status::OK;
+}
+
 grpc::Status FleetPeerService::Stream(grpc::ServerContext*, grpc::ServerReader<v1::PeerFrames>* reader, v1::PeerAck*) {
   v1::PeerFrames frames;
-  std::vector<Bytes> batch;
   while (reader->Read(&frames)) {
-    std::shared_ptr<FleetRuntime> rt = state_->runtime();
-    if (!rt) return grpc::Status(grpc::UNAVAILABLE, "not a fleet member yet");
-    batch.clear();
-    for (const std::string& f : frames.frames()) batch.push_back(ToBytes(f));
-    rt->replica->Deliver(std::move(batch));  // one wake-up of the replica loop per message
-    batch = {};
+    if (grpc::Status s = Accept(frames); !s.ok()) return s;
   }
   return grpc::Status::OK;
 }

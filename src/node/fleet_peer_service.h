@@ -2,8 +2,11 @@
 // envelopes in (Deliver), the member's identity, fleet creation (Init), status, and the operator's
 // membership calls (UpdateManifest for `keyward fleet add`, RemoveMember for `keyward fleet remove`).
 //
+// A node serves it on the completion-queue API through FleetPeerServer (fleet_peer_server.h), which
+// calls these handlers; it is still a sync grpc::Service too (tests may register it directly).
+//
 // Ownership: borrows the FleetState (must outlive the service).
-// Thread-safety: gRPC calls handlers concurrently; FleetState is thread-safe.
+// Thread-safety: handlers may run concurrently; FleetState is thread-safe.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -25,6 +28,9 @@ class FleetPeerService final : public v1::Peer::Service {
   grpc::Status UpdateManifest(grpc::ServerContext*, const v1::UpdateManifestRequest*,
                               v1::UpdateManifestResponse*) override;
   grpc::Status RemoveMember(grpc::ServerContext*, const v1::RemoveMemberRequest*, v1::RemoveMemberResponse*) override;
+  // One Stream message: its frames to FleetReplica::Deliver (one lock and one wake-up of the
+  // replica loop); kUnavailable before the node has joined a fleet. Never blocks.
+  grpc::Status Accept(const v1::PeerFrames& frames);
 
  private:
   FleetState* const state_;

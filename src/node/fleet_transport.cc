@@ -1,10 +1,16 @@
 #include "node/fleet_transport.h"
 
+#include <grpcpp/alarm.h>
 #include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 
 namespace keyward::node {
 namespace {
 
+using Clock = std::chrono::system_clock;
 constexpr size_t kMaxQueuedBytes = 64 << 20;
 constexpr size_t kMaxCallBytes = 8 << 20;
 constexpr auto kStreamLifetime = std::chrono::seconds(30);
@@ -12,108 +18,212 @@ constexpr auto kStreamGrace = std::chrono::seconds(5);
 
 }  // namespace
 
-FleetTransport::FleetTransport(const std::map<raft::NodeId, std::string>& peers) {
+// One peer link. `active_` (under mu_) says the polling thread owns the link's pump: a wake-up
+// alarm is pending or one stream operation is in flight, and the pump runs again when it
+// completes. Send sets it (and the alarm) only when it was clear, so at most one event of a link
+// is ever outstanding; the pump clears it when it has nothing to do. Everything else of the link
+// (the call, `failing_`) belongs to the polling thread; `call_` is replaced under mu_ so that Stop
+// can cancel it.
+class FleetTransport::Link {
+ public:
+  Link(std::unique_ptr<v1::Peer::Stub> stub, grpc::CompletionQueue* cq) : stub_(std::move(stub)), cq_(cq) {}
+
+  void Send(Bytes envelope) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      if (queued_bytes_ + envelope.size() > kMaxQueuedBytes) return;  // peer is not keeping up
+      queued_bytes_ += envelope.size();
+      queue_.push_back(std::move(envelope));
+      if (active_) return;  // the pump will find it
+      active_ = true;
+    }
+    Wake();
+  }
+
+  void Stop() {
+    bool wake = false;
+    {
+      std::unique_lock lock(mu_);
+      if (!stop_) {
+        stop_ = true;
+        queued_bytes_ = 0;
+        queue_.clear();
+        if (call_) call_->ctx.TryCancel();  // a write in flight fails at once
+        if (!active_ && call_) {            // an idle open stream: the pump finishes it
+          active_ = true;
+          wake = true;
+        }
+      }
+    }
+    if (wake) Wake();
+    std::unique_lock lock(mu_);
+    while (!idle_.wait_for(lock, std::chrono::seconds(5), [&] { return !active_ && !call_; })) {
+      spdlog::warn("event=peer_transport_stop_waiting (a stream operation has not completed yet)");
+    }
+  }
+
+ private:
+  enum class Op { kStart, kWrite, kWritesDone, kFinish };
+  struct Call {
+    grpc::ClientContext ctx;
+    v1::PeerAck ack;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncWriter<v1::PeerFrames>> writer;  // destroyed before ctx
+    v1::PeerFrames frames;
+    Op op = Op::kStart;
+    Clock::time_point renew;
+  };
+  struct WakeTag final : FleetPoller::Tag {
+    explicit WakeTag(Link* l) : link(l) {}
+    void Proceed(bool) override { link->Pump(); }
+    Link* const link;
+  };
+  struct OpTag final : FleetPoller::Tag {
+    explicit OpTag(Link* l) : link(l) {}
+    void Proceed(bool ok) override { link->OnOp(ok); }
+    Link* const link;
+  };
+
+  // Any thread, with active_ just set by it: the pump runs on the polling thread.
+  void Wake() { alarm_.Set(cq_, gpr_time_0(GPR_CLOCK_MONOTONIC), &wake_tag_); }
+
+  // Polling thread; no operation of this link is in flight. Starts the next one or goes idle.
+  void Pump() {
+    std::unique_lock lock(mu_);
+    Call* c = call_.get();
+    if (stop_ || (c != nullptr && Clock::now() >= c->renew)) {
+      if (c != nullptr) {
+        // Renewal (graceful: WritesDone first) or Stop (cancelled: straight to Finish).
+        c->op = stop_ ? Op::kFinish : Op::kWritesDone;
+        lock.unlock();
+        if (c->op == Op::kFinish) {
+          c->writer->Finish(&c->status, &op_tag_);
+        } else {
+          c->writer->WritesDone(&op_tag_);
+        }
+        return;
+      }
+      if (stop_) return GoIdle(lock);
+    }
+    if (queue_.empty()) return GoIdle(lock);
+    if (c == nullptr) {
+      call_ = std::make_unique<Call>();
+      c = call_.get();
+      c->renew = Clock::now() + kStreamLifetime;
+      c->ctx.set_deadline(c->renew + kStreamGrace);
+      c->writer = stub_->PrepareAsyncStream(&c->ctx, &c->ack, cq_);
+      c->op = Op::kStart;
+      lock.unlock();
+      c->writer->StartCall(&op_tag_);
+      return;
+    }
+    c->frames.Clear();
+    size_t bytes = 0;
+    while (!queue_.empty() && (bytes == 0 || bytes + queue_.front().size() <= kMaxCallBytes)) {
+      Bytes& b = queue_.front();
+      bytes += b.size();
+      c->frames.add_frames(std::string(AsChars(b)));
+      queue_.pop_front();
+    }
+    queued_bytes_ -= bytes;
+    c->op = Op::kWrite;
+    lock.unlock();
+    c->writer->Write(c->frames, &op_tag_);
+  }
+
+  bool Stopping() {
+    std::lock_guard lock(mu_);
+    return stop_;
+  }
+
+  void GoIdle(std::unique_lock<std::mutex>& lock) {
+    active_ = false;
+    lock.unlock();
+    idle_.notify_all();
+  }
+
+  // Polling thread: the link's operation completed.
+  void OnOp(bool ok) {
+    Call* c = call_.get();
+    switch (c->op) {
+      case Op::kStart:
+      case Op::kWrite:
+        if (!ok) {  // the stream broke (peer gone, deadline, cancelled): its frames are lost
+          if (!failing_ && !Stopping()) spdlog::info("event=peer_unreachable (stream broke; reconnecting)");
+          failing_ = true;
+          c->op = Op::kFinish;
+          c->writer->Finish(&c->status, &op_tag_);
+          return;
+        }
+        if (c->op == Op::kWrite) failing_ = false;
+        return Pump();
+      case Op::kWritesDone:
+        c->op = Op::kFinish;
+        c->writer->Finish(&c->status, &op_tag_);
+        return;
+      case Op::kFinish: {
+        std::unique_ptr<Call> done;
+        {
+          std::lock_guard lock(mu_);
+          done = std::move(call_);
+        }
+        done.reset();
+        return Pump();
+      }
+    }
+  }
+
+  const std::unique_ptr<v1::Peer::Stub> stub_;
+  grpc::CompletionQueue* const cq_;
+  std::mutex mu_;
+  std::condition_variable idle_;
+  std::deque<Bytes> queue_;     // guarded by mu_
+  size_t queued_bytes_ = 0;     // guarded by mu_
+  bool active_ = false;         // guarded by mu_
+  bool stop_ = false;           // guarded by mu_
+  std::unique_ptr<Call> call_;  // replaced under mu_ by the polling thread
+  bool failing_ = false;        // polling thread
+  grpc::Alarm alarm_;
+  WakeTag wake_tag_{this};
+  OpTag op_tag_{this};
+};
+
+FleetTransport::FleetTransport(const std::map<raft::NodeId, std::string>& peers, FleetPoller* poller)
+    : poller_(poller) {
+  if (poller_ == nullptr) {
+    own_poller_ = std::make_unique<FleetPoller>();
+    poller_ = own_poller_.get();
+  }
   for (const auto& [id, address] : peers) AddPeer(id, address);
 }
 
 void FleetTransport::AddPeer(raft::NodeId id, const std::string& address) {
   if (links_.count(id) != 0) return;
-  auto link = std::make_unique<Link>();
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(96 << 20);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  link->stub = v1::Peer::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
-  Link* raw = link.get();
-  link->thread = std::thread([this, raw] { Run(*raw); });
-  links_[id] = std::move(link);
+  links_[id] = std::make_unique<Link>(
+      v1::Peer::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)),
+      poller_->cq());
 }
 
-FleetTransport::~FleetTransport() { Stop(); }
+FleetTransport::~FleetTransport() {
+  Stop();
+  links_.clear();
+  if (own_poller_) own_poller_->Shutdown();
+}
 
 void FleetTransport::Stop() {
-  for (auto& [id, link] : links_) {
-    {
-      std::lock_guard lock(link->mu);
-      link->stop = true;
-      if (link->stream_ctx != nullptr) link->stream_ctx->TryCancel();  // unblocks a Write
-    }
-    link->cv.notify_all();
-  }
-  for (auto& [id, link] : links_) {
-    if (link->thread.joinable()) link->thread.join();
-  }
+  for (auto& [id, link] : links_) link->Stop();
 }
 
 void FleetTransport::Send(raft::NodeId to, Bytes envelope) {
   auto it = links_.find(to);
   if (it == links_.end()) return;
-  Link& link = *it->second;
-  {
-    std::lock_guard lock(link.mu);
-    if (link.queued_bytes + envelope.size() > kMaxQueuedBytes) return;  // peer is not keeping up
-    link.queued_bytes += envelope.size();
-    link.queue.push_back(std::move(envelope));
-  }
-  link.cv.notify_one();
-}
-
-void FleetTransport::Run(Link& link) {
-  bool failing = false;
-  std::unique_ptr<grpc::ClientContext> ctx;
-  std::unique_ptr<grpc::ClientWriter<v1::PeerFrames>> writer;
-  std::chrono::system_clock::time_point renew;
-  v1::PeerAck ack;
-  auto close = [&](bool graceful) {
-    if (writer) {
-      if (graceful) writer->WritesDone();
-      (void)writer->Finish();
-    }
-    writer.reset();
-    std::lock_guard lock(link.mu);
-    link.stream_ctx = nullptr;
-    ctx.reset();
-  };
-  while (true) {
-    v1::PeerFrames frames;
-    {
-      std::unique_lock lock(link.mu);
-      link.cv.wait(lock, [&] { return link.stop || !link.queue.empty(); });
-      if (link.stop) break;
-      size_t bytes = 0;
-      while (!link.queue.empty() && (bytes == 0 || bytes + link.queue.front().size() <= kMaxCallBytes)) {
-        Bytes& b = link.queue.front();
-        bytes += b.size();
-        frames.add_frames(std::string(AsChars(b)));
-        link.queue.pop_front();
-      }
-      link.queued_bytes -= bytes;
-    }
-    // One long-lived stream (renewed before its deadline, so a stopped peer blocks this sender at
-    // most that long); a broken one is reopened for the next batch and its frames are lost
-    // (Raft retransmits).
-    if (writer && std::chrono::system_clock::now() >= renew) close(/*graceful=*/true);
-    if (!writer) {
-      ctx = std::make_unique<grpc::ClientContext>();
-      renew = std::chrono::system_clock::now() + kStreamLifetime;
-      ctx->set_deadline(renew + kStreamGrace);
-      {
-        std::lock_guard lock(link.mu);
-        if (link.stop) break;
-        link.stream_ctx = ctx.get();
-      }
-      writer = link.stub->Stream(ctx.get(), &ack);
-    }
-    if (!writer->Write(frames)) {
-      close(/*graceful=*/false);
-      if (!failing) spdlog::info("event=peer_unreachable (stream broke; reconnecting)");
-      failing = true;
-      continue;
-    }
-    failing = false;
-  }
-  close(/*graceful=*/false);
+  it->second->Send(std::move(envelope));
 }
 
 }  // namespace keyward::node
