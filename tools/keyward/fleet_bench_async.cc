@@ -15,6 +15,8 @@
 //               UNIMPLEMENTED and the `keyward-leader` hint: the stream is reopened once there, with
 //               the same KE1, and the worker sends everything there from then on) or an answer did
 //               not verify (the stream is cancelled); Finish collects the status either way.
+// After every stream the worker observes its status as the SDK does (Worker::Observe): a leader
+// hint moves its later recoveries there, a transport failure to its next configured address.
 // Between recoveries a paced slot waits on a grpc::Alarm on the same queue. Every path of a
 // recovery ends in Complete() exactly once, which records its latency and whether it failed.
 #include <grpcpp/alarm.h>
@@ -155,13 +157,34 @@ class Worker {
     return endpoints_.back().get();
   }
 
+  // After a stream to `used` ended with `status` (sdk.cc Observe): a transport failure moves this
+  // worker's later recoveries to its next configured address (if `used` is still its target);
+  // otherwise a leader hint naming another address moves them there, which is returned (null if
+  // none).
+  Endpoint* Observe(Endpoint* used, const grpc::ClientContext& ctx, const grpc::Status& status) {
+    if (status.error_code() == grpc::UNAVAILABLE || status.error_code() == grpc::DEADLINE_EXCEEDED) {
+      if (target_ == used) {
+        Endpoint* next = EndpointFor(config_.addresses[++next_member_ % config_.addresses.size()]);
+        if (next != nullptr) target_ = next;
+      }
+      return nullptr;
+    }
+    const auto& trailing = ctx.GetServerTrailingMetadata();
+    auto it = trailing.find(kLeaderHintKey);
+    if (it == trailing.end()) return nullptr;
+    std::string_view hint(it->second.data(), it->second.size());
+    if (hint == used->address || !PlausibleAddress(hint)) return nullptr;
+    Endpoint* e = EndpointFor(hint);
+    if (e != nullptr) target_ = e;
+    return e;
+  }
+
   const AsyncLoadConfig& config() const { return config_; }
   client::ClientTrust& trust() { return trust_; }
   crypto::Rng& rng() { return rng_; }
   grpc::CompletionQueue* cq() { return &cq_; }
   Clock::time_point end() const { return end_; }
   Endpoint* target() const { return target_; }
-  void set_target(Endpoint* e) { target_ = e; }
   void Record(double ms, bool ok, const std::string& why) {
     result_.latency_ms.push_back(ms);
     if (!ok) {
@@ -179,6 +202,7 @@ class Worker {
   crypto::SystemRng rng_;  // as the SDK (VaultClient::Impl::rng)
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   Endpoint* target_ = nullptr;
+  size_t next_member_ = 0;  // index into config_.addresses of target_ after a transport failure
   std::vector<std::unique_ptr<Slot>> slots_;
   Clock::time_point end_;
   int active_ = 0;
@@ -302,27 +326,20 @@ void Slot::OnFinished() {
     return std::string(step) + ": vault answered " + std::to_string(status_.error_code()) + ": " +
            status_.error_message();
   };
+  Endpoint* hinted = worker_->Observe(ep_, *ctx_, status_);
   switch (stage_) {
     case Stage::kAborting:
       return Complete(false, abort_reason_);
-    case Stage::kTurnedAway: {
-      // A follower turned the stream away before reading it (no guess counted): reopen it once at
-      // the leader it names (sdk.cc), and send this worker's later recoveries there too.
-      const auto& trailing = ctx_->GetServerTrailingMetadata();
-      auto it = trailing.find(kLeaderHintKey);
-      if (status_.error_code() == grpc::UNIMPLEMENTED && it != trailing.end() && hops_ == 0) {
-        std::string_view hint(it->second.data(), it->second.size());
-        Endpoint* next = PlausibleAddress(hint) && hint != ep_->address ? worker_->EndpointFor(hint) : nullptr;
-        if (next != nullptr) {
-          ++hops_;
-          ep_ = next;
-          worker_->set_target(next);
-          rw_.reset();
-          return Open();
-        }
+    case Stage::kTurnedAway:
+      // A follower turned the stream away before reading it (no guess counted) naming the leader:
+      // reopen it there once with the same KE1 (sdk.cc); this worker's later recoveries go there.
+      if (status_.error_code() == grpc::UNIMPLEMENTED && hinted != nullptr && hops_ == 0) {
+        ++hops_;
+        ep_ = hinted;
+        rw_.reset();
+        return Open();
       }
       return Complete(false, status_.ok() ? "Recover: the stream ended before KE2" : grpc_error("Recover"));
-    }
     case Stage::kFinishing: {
       if (!status_.ok()) return Complete(false, grpc_error("Recover"));
       if (!exchange_ok_ || !resp_.has_finish()) {
