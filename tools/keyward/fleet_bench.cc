@@ -123,6 +123,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     std::string engine = "async";
     int concurrency = 32;
     int threads = 1;
+    std::string write_batching = "on";
     int users = 64;
     int64_t duration_ms = 5000;
     bool no_leader_hint = false;
@@ -146,6 +147,12 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       ->capture_default_str();
   cmd->add_option("--threads", f->threads, "async engine: polling threads, each with its own completion queue and connection")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--write-batching", f->write_batching,
+                  "async engine: on (each thread handles the completions already queued, then sends the requests "
+                  "they produced back to back, so the leader reads and group-commits several at once) or off "
+                  "(each request sent as soon as it is ready)")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   cmd->add_option("--users", f->users, "Users registered and recovered round-robin (rounded up to a multiple of --concurrency)")
       ->capture_default_str();
@@ -237,6 +244,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       config.app_key = shared;
       config.concurrency = f->concurrency;
       config.threads = std::min(f->threads, f->concurrency);
+      config.batch_writes = f->write_batching == "on";
       config.users = f->users;
       config.user_prefix = f->user_prefix;
       config.password = recover_password.Clone();
@@ -285,12 +293,13 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     double floor_rate_2cores = 2 * 1e6 / floor_us;
     std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                 "\"half_load_per_s\":%.1f,\"half_p50_ms\":%.3f,\"half_p99_ms\":%.3f,\"failures\":%d,\"warmup_failures\":%d,"
-                "\"concurrency\":%d,\"engine\":\"%s\",\"threads\":%d,\"target\":\"%s\","
+                "\"concurrency\":%d,\"engine\":\"%s\",\"threads\":%d,\"write_batching\":\"%s\",\"target\":\"%s\","
                 "\"floor_us\":%.2f,\"floor_rate_2cores\":%.1f,\"vs_floor\":%.3f,"
                 "\"nodes_cores\":%.3f,\"client_cores\":%.3f,\"node_us_per_recovery\":%.1f,"
                 "\"client_us_per_recovery\":%.1f}\n",
                 max.count, max.seconds, per_s, max.p50, max.p99, half.count / half.seconds, half.p50, half.p99,
                 failures, warm.failures, f->concurrency, f->engine.c_str(), f->engine == "async" ? std::min(f->threads, f->concurrency) : f->concurrency,
+                f->engine == "async" ? f->write_batching.c_str() : "-",
                 engine->Target().c_str(), floor_us, floor_rate_2cores, per_s / floor_rate_2cores,
                 max.node_cores, max.client_cores, max.node_cores * 1e6 / per_s, max.client_cores * 1e6 / per_s);
     ExitCode() = failures == 0 ? 0 : 6;

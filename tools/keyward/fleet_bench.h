@@ -53,6 +53,10 @@ struct AsyncLoadConfig {
   crypto::SecretBytes password;         // what the recoveries use
   crypto::SecretBytes expected_secret;  // what every recovery must return
   std::chrono::milliseconds call_timeout{10000};
+  // Each thread handles the events already in its queue before it sends the requests they
+  // produced, back to back (at most 16 wait): the leader then reads several at once and its group
+  // commit batches them, as with the SDK engine's bursts of threads. false: each is sent at once.
+  bool batch_writes = true;
 };
 
 // The async engine (fleet_bench_async.cc). InvalidArgument for a bad configuration, or a trust

@@ -69,6 +69,8 @@ class Slot {
   // Phase start: the first recovery now (closed loop) or at its place in the schedule.
   void StartPhase(Clock::time_point start, double period_s, int concurrency);
   void OnEvent(Op op, bool ok);
+  // Starts the exchange Open() or OnKe2() prepared: the request's Write and the answer's Read.
+  void Issue();
 
  private:
   enum class Stage { kIdle, kKe1, kKe3, kFinishing, kTurnedAway, kAborting };
@@ -133,9 +135,30 @@ class Worker {
     while (active_ > 0) {
       void* tag;
       bool ok;
-      if (!cq_.Next(&tag, &ok)) break;  // not shut down while slots are active
+      // Write batching: the events already there are handled first and the writes they prepare
+      // are sent together once the queue has nothing ready (or after kMaxDeferred of them).
+      auto got = config_.batch_writes && deferred_.size() < kMaxDeferred
+                     ? cq_.AsyncNext(&tag, &ok, gpr_inf_past(GPR_CLOCK_MONOTONIC))
+                     : grpc::CompletionQueue::TIMEOUT;
+      if (got == grpc::CompletionQueue::TIMEOUT) {
+        if (!deferred_.empty()) {
+          for (Slot* d : deferred_) d->Issue();
+          deferred_.clear();
+          continue;
+        }
+        got = cq_.Next(&tag, &ok) ? grpc::CompletionQueue::GOT_EVENT : grpc::CompletionQueue::SHUTDOWN;
+      }
+      if (got != grpc::CompletionQueue::GOT_EVENT) break;  // not shut down while slots are active
       auto* t = static_cast<Slot::Tag*>(tag);
       t->slot->OnEvent(t->op, ok);
+    }
+  }
+  // A slot's exchange is ready: now, or at the next flush when batching writes.
+  void Send(Slot* slot) {
+    if (config_.batch_writes) {
+      deferred_.push_back(slot);
+    } else {
+      slot->Issue();
     }
   }
 
@@ -192,6 +215,7 @@ class Worker {
     }
   }
   void SlotDone() { --active_; }
+  static constexpr size_t kMaxDeferred = 16;
   LoadResult& result() { return result_; }
 
  private:
@@ -206,6 +230,7 @@ class Worker {
   std::vector<std::unique_ptr<Slot>> slots_;
   Clock::time_point end_;
   int active_ = 0;
+  std::vector<Slot*> deferred_;  // slots whose exchange waits for the flush (batch_writes)
   LoadResult result_;
 };
 
@@ -258,7 +283,15 @@ void Slot::Open() {
   pending_ = 2;
   exchange_ok_ = true;
   resp_.Clear();
-  rw_->Write(req_, TagFor(kWrite));
+  worker_->Send(this);
+}
+
+void Slot::Issue() {
+  if (stage_ == Stage::kKe3) {
+    rw_->Write(req_, grpc::WriteOptions().set_last_message(), TagFor(kWrite));
+  } else {
+    rw_->Write(req_, TagFor(kWrite));
+  }
   rw_->Read(&resp_, TagFor(kRead));
 }
 
@@ -317,8 +350,7 @@ void Slot::OnKe2() {
   pending_ = 2;
   exchange_ok_ = true;
   resp_.Clear();
-  rw_->Write(req_, grpc::WriteOptions().set_last_message(), TagFor(kWrite));
-  rw_->Read(&resp_, TagFor(kRead));
+  worker_->Send(this);
 }
 
 void Slot::OnFinished() {
