@@ -47,7 +47,7 @@ struct AsyncLoadConfig {
   std::string trust_policy_path;       // pinned trust policy (from `keyward fleet init`)
   std::shared_ptr<node::AppKey> app_key;
   int concurrency = 48;  // recoveries in flight
-  int threads = 1;       // polling threads, each with its own completion queue and connections
+  int threads = 2;       // polling threads, each with its own completion queue and connections
   int users = 48;        // users PREFIX0..PREFIX<users-1>, a multiple of concurrency
   std::string user_prefix;
   crypto::SecretBytes password;         // what the recoveries use
