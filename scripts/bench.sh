@@ -171,7 +171,7 @@ section_fleet() {
   # FLEET_BENCH_ENGINE=async (default; FLEET_BENCH_THREADS polling threads) or sdk (a thread per recovery).
   json=$("$kw" fleet bench --vaults "$vaults" --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
     --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
-      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-1}") ||
+      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-2}") ||
     { echo "$json" >&2; kill ${pids//,/ }; echo "bench: fleet bench failed (failures above)" >&2; exit 1; }
   # The same load sent straight to the leader (a leader-aware client: no forwarding hop).
   local status leader_vault json_leader
@@ -180,7 +180,7 @@ section_fleet() {
   if [ -n "$leader_vault" ]; then
     json_leader=$("$kw" fleet bench --vaults "$leader_vault" --user-prefix leader-direct- --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
       --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
-      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-1}") || json_leader=""
+      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-2}") || json_leader=""
   fi
   kill -TERM ${pids//,/ }; for i in ${pids//,/ }; do wait "$i" || true; done
   field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json" "$1"; }
