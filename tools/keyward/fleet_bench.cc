@@ -138,8 +138,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
   cmd->add_option("--app-key", f->app_key, "Account-authority key file shared by the members")->required();
   cmd->add_option("--engine", f->engine,
                   "Load generator: async (recoveries in flight driven from --threads threads polling gRPC "
-                  "completion queues; all calls go to the leader named by the first member that turns a "
-                  "stream away) or sdk (one thread per concurrent recovery calling the blocking SDK)")
+                  "completion queues, each following the members' leader hint, as the SDK does) or sdk (one thread per concurrent recovery calling the blocking SDK)")
       ->check(CLI::IsMember({"async", "sdk"}))
       ->capture_default_str();
   cmd->add_option("--concurrency", f->concurrency, "Concurrent recoveries (sdk: client threads)")
