@@ -1,8 +1,9 @@
 // Randomness comes in through this interface so the trusted core stays deterministic given its
-// inputs (DESIGN.md §6): production passes SystemRng, tests and the simulator a DeterministicRng
+// inputs (DESIGN.md §6): production passes SystemRng (or BlockRng), tests and the simulator a DeterministicRng
 // seeded from one printed seed.
 //
-// Thread-safety: SystemRng is thread-safe; DeterministicRng is not (one per simulated actor).
+// Thread-safety: SystemRng and BlockRng are thread-safe; DeterministicRng is not (one per
+// simulated actor).
 #pragma once
 
 #include <array>
@@ -30,6 +31,20 @@ class Rng {
 // The operating system's CSPRNG (libsodium randombytes_buf → getrandom(2)).
 class SystemRng final : public Rng {
  public:
+  void Fill(std::span<uint8_t> out) override;
+};
+
+// Kernel randomness fetched in blocks: one getrandom(2) per kBlockBytes instead of one per Fill.
+// A system call costs ~1.1-1.3 µs on the paravirtualised reference VM and a recovery asks for
+// randomness ~5 times (docs/benchmarks.md, issue 3); the node's hosts (LocalCoreHost,
+// FleetCoreHost, FleetReplica's Raft and PeerChannel) use it. The bytes are the kernel CSPRNG's output
+// itself (no userspace generator): each byte is handed out once and wiped from the buffer as it
+// is handed out, so the buffer only ever holds bytes not yet used. One buffer per thread (no
+// lock), wiped when the thread exits and discarded in a forked child. Requests above
+// kBlockBytes / 2 go to the kernel directly. Thread-safe.
+class BlockRng final : public Rng {
+ public:
+  static constexpr size_t kBlockBytes = 256;
   void Fill(std::span<uint8_t> out) override;
 };
 

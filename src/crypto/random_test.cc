@@ -1,16 +1,17 @@
-// BlockRng (core_host.h): kernel randomness read ahead in per-thread blocks. What must hold: no
+// BlockRng (random.h): kernel randomness read ahead in per-thread blocks. What must hold: no
 // byte is handed out twice (within a thread, across block refills, and between a parent and the
 // child it forks after priming its buffer), and requests of every size are served.
-#include "node/core_host.h"
+#include "crypto/random.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <set>
 #include <vector>
 
-namespace keyward::node {
+namespace keyward::crypto {
 namespace {
 
 TEST(BlockRngTest, NeverRepeatsAcrossRefillsAndSizes) {
@@ -59,4 +60,4 @@ TEST(BlockRngTest, ForkedChildDoesNotReuseTheParentsBuffer) {
 }
 
 }  // namespace
-}  // namespace keyward::node
+}  // namespace keyward::crypto

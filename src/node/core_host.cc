@@ -1,46 +1,8 @@
 #include "node/core_host.h"
 
-#include <pthread.h>
-#include <sodium.h>
-
-#include <array>
-#include <atomic>
-#include <cstring>
 #include <optional>
 
 namespace keyward::node {
-namespace {
-
-// Bumped in every forked child, so a child never hands out bytes its parent may also hand out.
-std::atomic<uint64_t> g_fork_generation{0};
-void OnForkChild() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
-
-struct RandomBlock {
-  std::array<uint8_t, BlockRng::kBlockBytes> bytes{};
-  size_t used = BlockRng::kBlockBytes;  // everything used: refill before the first use
-  uint64_t generation = 0;
-  ~RandomBlock() { sodium_memzero(bytes.data(), bytes.size()); }
-};
-
-}  // namespace
-
-void BlockRng::Fill(std::span<uint8_t> out) {
-  static const bool registered = pthread_atfork(nullptr, nullptr, &OnForkChild) == 0;
-  if (!registered || out.size() > kBlockBytes / 2) {
-    crypto::SystemRng().Fill(out);
-    return;
-  }
-  thread_local RandomBlock block;
-  const uint64_t generation = g_fork_generation.load(std::memory_order_relaxed);
-  if (block.generation != generation || kBlockBytes - block.used < out.size()) {
-    crypto::SystemRng().Fill(block.bytes);  // overwrites whatever was left
-    block.used = 0;
-    block.generation = generation;
-  }
-  std::memcpy(out.data(), block.bytes.data() + block.used, out.size());
-  sodium_memzero(block.bytes.data() + block.used, out.size());
-  block.used += out.size();
-}
 
 const crypto::ristretto::ElementBytes& LocalCoreHost::fleet_public_key() const {
   return core_->fleet_public_key();  // immutable after creation

@@ -75,19 +75,6 @@ class CoreHost {
                       CoreDone<core::DeleteResult> done) = 0;
 };
 
-// Kernel randomness fetched in blocks: one getrandom(2) per kBlockBytes instead of one per Fill.
-// A system call costs ~1.1-1.3 µs on the paravirtualised reference VM and a recovery asks for
-// randomness ~5 times (docs/benchmarks.md, issue 3). The bytes are the kernel CSPRNG's output
-// itself (no userspace generator): each byte is handed out once and wiped from the buffer as it
-// is handed out, so the buffer only ever holds bytes not yet used. One buffer per thread (no
-// lock), wiped when the thread exits and discarded in a forked child. Requests above
-// kBlockBytes / 2 go to the kernel directly. Thread-safe.
-class BlockRng final : public crypto::Rng {
- public:
-  static constexpr size_t kBlockBytes = 256;
-  void Fill(std::span<uint8_t> out) override;
-};
-
 // One node, one core: Prepare, Apply and Bind under one mutex; FinishRecoverStart (the KE2's
 // scalar multiplications) outside it, so recoveries of different users run in parallel.
 // Every call completes synchronously (done runs before the method returns).
@@ -111,7 +98,7 @@ class LocalCoreHost final : public CoreHost {
  private:
   core::VaultCore* const core_;
   mutable std::mutex mu_;  // serializes every access to core_'s record table
-  BlockRng rng_;  // thread-safe
+  crypto::BlockRng rng_;  // thread-safe
 };
 
 }  // namespace keyward::node

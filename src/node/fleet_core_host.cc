@@ -155,7 +155,7 @@ void FleetCoreHost::RecoverStart(Bytes user_id, Bytes ke1, CoreDone<core::Recove
   if (!prepared.ok()) return Answer(std::move(done), StatusOr<core::RecoverStartResult>(prepared.status()));
   auto p = std::make_shared<core::PreparedRecoverStart>(std::move(*prepared));
   core::VaultCore* core = (*rt)->core.get();
-  crypto::SystemRng* rng = &rng_;
+  crypto::Rng* rng = &rng_;
   // G1: Bind only with the ApplyResult of THIS BeginLogin, committed on a majority; the KE2 (five
   // scalar multiplications) is computed afterwards on a worker, outside the core lock.
   Replicate<core::BoundRecoverStart, core::RecoverStartResult>(
@@ -189,7 +189,7 @@ void FleetCoreHost::RecoverFinish(Bytes user_id, Bytes login_state, Bytes ke3,
     }
   }
   if (immediate.has_value()) return Answer(std::move(done), std::move(*immediate));
-  crypto::SystemRng* rng = &rng_;
+  crypto::Rng* rng = &rng_;
   // Complete reads the sealed secret of the record just applied: in the apply loop (AEADs only).
   Replicate<core::RecoverFinishResult, core::RecoverFinishResult>(
       *rt, *p->command,

@@ -73,7 +73,7 @@ class FleetCoreHost final : public CoreHost {
   void Work();
 
   FleetState* const state_;
-  crypto::SystemRng rng_;  // thread-safe
+  crypto::BlockRng rng_;  // thread-safe
 
   std::mutex mu_;  // guards queue_ and stop_
   std::condition_variable cv_;

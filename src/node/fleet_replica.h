@@ -161,7 +161,7 @@ class FleetReplica {
   FleetReplicaOptions opt_;
   core::VaultCore& core_;
   SendFn send_;
-  crypto::SystemRng rng_;
+  crypto::BlockRng rng_;  // Raft timeouts and PeerChannel nonces
   BatchStateMachine sm_;
   std::unique_ptr<raft::Raft> raft_;            // loop thread only
   std::unique_ptr<raft::PeerChannel> channel_;  // loop thread only
