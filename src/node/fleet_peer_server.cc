@@ -4,42 +4,12 @@
 
 namespace keyward::node {
 
-// Every call object alive on the server (requested or being served); see the top of the header.
-class FleetPeerServer::Calls {
- public:
-  // False once closing: the caller must not create the call object.
-  bool Add() {
-    std::lock_guard lock(mu_);
-    if (closing_) return false;
-    ++live_;
-    return true;
-  }
-  void Remove() {
-    std::lock_guard lock(mu_);
-    if (--live_ == 0) gone_.notify_all();
-  }
-  void CloseAndWait() {
-    std::unique_lock lock(mu_);
-    closing_ = true;
-    while (!gone_.wait_for(lock, std::chrono::seconds(5), [&] { return live_ == 0; })) {
-      spdlog::warn("event=peer_shutdown_waiting calls={}", live_);
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable gone_;
-  size_t live_ = 0;
-  bool closing_ = false;
-};
-
 namespace {
 
-// Counts a call object for exactly its lifetime (a base: destroyed after the ServerContext).
-class Counted {
+// A call object of this server, counted in its CallRegistry for exactly its lifetime.
+class Counted : public RegisteredCall {
  protected:
-  explicit Counted(FleetPeerServer* server) : server_(server) {}
-  ~Counted() { server_->calls()->Remove(); }
+  explicit Counted(FleetPeerServer* server) : RegisteredCall(server->calls()), server_(server) {}
   FleetPeerServer* const server_;
 };
 
@@ -157,7 +127,7 @@ StatusOr<std::unique_ptr<FleetPeerServer>> FleetPeerServer::Start(grpc::ServerBu
   std::unique_ptr<FleetPeerServer> s(new FleetPeerServer);
   s->service_ = service;
   s->poller_ = poller;
-  s->calls_ = std::make_unique<Calls>();
+  s->calls_ = std::make_unique<CallRegistry>("peer_shutdown_waiting");
   builder.RegisterService(&s->async_);
   s->server_ = builder.BuildAndStart();
   if (!s->server_) {

@@ -33,6 +33,7 @@
 
 #include "common/status.h"
 #include "keyward/v1/peer.grpc.pb.h"
+#include "node/call_registry.h"
 #include "node/fleet_peer_service.h"
 #include "node/fleet_poller.h"
 
@@ -54,11 +55,10 @@ class FleetPeerServer {
   void Shutdown(std::chrono::system_clock::time_point deadline);
 
   // Internal (the call objects of fleet_peer_server.cc).
-  class Calls;
   v1::Peer::AsyncService* async() { return &async_; }
   FleetPeerService* service() const { return service_; }
   grpc::ServerCompletionQueue* cq() const { return poller_->server_cq(); }
-  Calls* calls() const { return calls_.get(); }
+  CallRegistry* calls() const { return calls_.get(); }
   // Runs `job` on the worker thread (handlers that may block).
   void Post(std::function<void()> job);
 
@@ -69,7 +69,7 @@ class FleetPeerServer {
   FleetPeerService* service_ = nullptr;
   FleetPoller* poller_ = nullptr;
   v1::Peer::AsyncService async_;
-  std::unique_ptr<Calls> calls_;
+  std::unique_ptr<CallRegistry> calls_;
   std::unique_ptr<grpc::Server> server_;
   std::mutex work_mu_;
   std::condition_variable work_cv_;

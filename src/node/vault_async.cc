@@ -22,49 +22,6 @@ class AsyncTag {
   ~AsyncTag() = default;
 };
 
-// Every call object alive on one server (requested or being served). gRPC's Server::Shutdown
-// does not wait for the objects of calls it cancelled, and a call that starts an operation on a
-// completion queue already shut down aborts the process; so VaultServer::Shutdown closes the
-// registry (no successor is requested any more), waits until every call object is gone (their
-// operations fail fast once the server is shut down), and only then shuts the queues down.
-class CallRegistry {
- public:
-  // False once closing: the caller must not create the call object.
-  bool Add() {
-    std::lock_guard lock(mu_);
-    if (closing_) return false;
-    ++live_;
-    return true;
-  }
-  void Remove() {
-    std::lock_guard lock(mu_);
-    if (--live_ == 0) gone_.notify_all();
-  }
-  // Closes the registry and waits until no call object is left.
-  void CloseAndWait() {
-    std::unique_lock lock(mu_);
-    closing_ = true;
-    while (!gone_.wait_for(lock, std::chrono::seconds(5), [&] { return live_ == 0; })) {
-      spdlog::warn("event=shutdown_waiting calls={} (a CoreHost has not answered yet)", live_);
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable gone_;
-  size_t live_ = 0;
-  bool closing_ = false;
-};
-
-// Counts a call object in its CallRegistry for exactly its lifetime: as a base class it is
-// destroyed after the object's members (the ServerContext among them).
-class RegisteredCall {
- protected:
-  explicit RegisteredCall(CallRegistry* calls) : calls_(calls) {}
-  ~RegisteredCall() { calls_->Remove(); }
-  CallRegistry* const calls_;
-};
-
 namespace {
 
 // One requested (then served) call of a unary method: requests its successor when matched, is
@@ -276,7 +233,7 @@ void RequestUnary(VaultService* service, CallRegistry* calls, grpc::ServerComple
 StatusOr<std::unique_ptr<VaultServer>> VaultServer::Start(grpc::ServerBuilder& builder,
                                                            VaultService* service, int threads) {
   std::unique_ptr<VaultServer> s(new VaultServer);
-  s->calls_ = std::make_unique<CallRegistry>();
+  s->calls_ = std::make_unique<CallRegistry>("shutdown_waiting");
   builder.RegisterService(service);
   for (int i = 0; i < std::max(threads, 1); ++i) s->queues_.push_back(builder.AddCompletionQueue());
   s->server_ = builder.BuildAndStart();

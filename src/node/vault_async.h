@@ -37,11 +37,11 @@
 #include <vector>
 
 #include "common/status.h"
+#include "node/call_registry.h"
 #include "node/vault_service.h"
 
 namespace keyward::node {
 
-class CallRegistry;  // vault_async.cc
 
 class VaultServer {
  public:
