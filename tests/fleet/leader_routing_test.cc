@@ -24,7 +24,12 @@ constexpr auto kRestoreBound = 5s;
 class LeaderRoutingTest : public FleetFixture {
  protected:
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(StartFleet());
+    // These cases name who leads (leader_, follower_) at set-up; a longer election timeout than the
+    // fixture's 300 ms keeps a loaded machine (ASan, -j2) from moving the leadership mid-test,
+    // while an election after the leader's SIGKILL still ends well inside kRestoreBound.
+    FleetOptions options;
+    options.node_flags = {"--no-rate-limit", "--log-level", "warn", "--election-timeout-ms", "800"};
+    ASSERT_NO_FATAL_FAILURE(StartFleet(options));
     leader_ = WaitForLeader(10s);
     ASSERT_NE(leader_, -1) << "no leader after fleet init";
     ASSERT_TRUE(WaitAllVoters(15s)) << "members did not all become voters";
