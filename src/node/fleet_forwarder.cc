@@ -3,6 +3,36 @@
 #include <spdlog/spdlog.h>
 
 namespace keyward::node {
+namespace {
+
+// One relayed unary call: completes on the peer I/O queue, hands the leader's status to the
+// server call (whose response object the answer was read into) and deletes itself. Keeps the
+// runtime, and so the stub's channel, alive until then.
+template <typename Resp>
+class RelayCall final : public FleetPoller::Tag {
+ public:
+  RelayCall(VaultService::Forwarder::Relayed relayed, std::shared_ptr<FleetRuntime> rt)
+      : relayed_(std::move(relayed)), rt_(std::move(rt)) {}
+
+  void Proceed(bool ok) override {
+    grpc::Status s = ok ? status : grpc::Status(grpc::UNAVAILABLE, "the relay to the leader failed; retry");
+    if (s.error_code() == grpc::DEADLINE_EXCEEDED) {
+      s = grpc::Status(grpc::UNAVAILABLE, "the leader did not answer in time; retry");
+    }
+    relayed_(std::move(s));
+    delete this;
+  }
+
+  grpc::ClientContext ctx;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>> reader;
+
+ private:
+  VaultService::Forwarder::Relayed relayed_;
+  std::shared_ptr<FleetRuntime> rt_;
+};
+
+}  // namespace
 
 bool FleetForwarder::ShouldForward(grpc::ServerContextBase* ctx) {
   std::shared_ptr<FleetRuntime> rt = state_->runtime();
@@ -27,41 +57,36 @@ void FleetForwarder::Forward(grpc::ServerContextBase* ctx, const Req& req, Resp*
     return;
   }
   ctx->AddTrailingMetadata(kLeaderKey, leader_address);
-  // The client context must outlive the call; the runtime keeps the stub's channel alive.
-  auto fwd = std::make_shared<grpc::ClientContext>();
-  fwd->set_deadline(std::min(std::chrono::system_clock::now() + kForwardTimeout, ctx->deadline()));
-  fwd->AddMetadata(kForwardedKey, "1");
-  (stub->async()->*method)(fwd.get(), &req, resp, [relayed = std::move(relayed), fwd, rt](grpc::Status s) {
-    if (s.error_code() == grpc::DEADLINE_EXCEEDED) {
-      s = grpc::Status(grpc::UNAVAILABLE, "the leader did not answer in time; retry");
-    }
-    relayed(std::move(s));
-  });
+  auto* call = new RelayCall<Resp>(std::move(relayed), std::move(rt));
+  call->ctx.set_deadline(std::min(std::chrono::system_clock::now() + kForwardTimeout, ctx->deadline()));
+  call->ctx.AddMetadata(kForwardedKey, "1");
+  call->reader = (stub->*method)(&call->ctx, req, poller_->cq());
+  call->reader->Finish(resp, &call->status, call);
 }
 
 void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RegisterStartRequest& req,
                            v1::RegisterStartResponse* resp, Relayed relayed) {
-  Forward(ctx, req, resp, &v1::Vault::Stub::async::RegisterStart, std::move(relayed));
+  Forward(ctx, req, resp, &v1::Vault::Stub::AsyncRegisterStart, std::move(relayed));
 }
 void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RegisterUploadRequest& req,
                            v1::RegisterUploadResponse* resp, Relayed relayed) {
-  Forward(ctx, req, resp, &v1::Vault::Stub::async::RegisterUpload, std::move(relayed));
+  Forward(ctx, req, resp, &v1::Vault::Stub::AsyncRegisterUpload, std::move(relayed));
 }
 void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RegisterActivateRequest& req,
                            v1::RegisterActivateResponse* resp, Relayed relayed) {
-  Forward(ctx, req, resp, &v1::Vault::Stub::async::RegisterActivate, std::move(relayed));
+  Forward(ctx, req, resp, &v1::Vault::Stub::AsyncRegisterActivate, std::move(relayed));
 }
 void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RecoverStartRequest& req,
                            v1::RecoverStartResponse* resp, Relayed relayed) {
-  Forward(ctx, req, resp, &v1::Vault::Stub::async::RecoverStart, std::move(relayed));
+  Forward(ctx, req, resp, &v1::Vault::Stub::AsyncRecoverStart, std::move(relayed));
 }
 void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::RecoverFinishRequest& req,
                            v1::RecoverFinishResponse* resp, Relayed relayed) {
-  Forward(ctx, req, resp, &v1::Vault::Stub::async::RecoverFinish, std::move(relayed));
+  Forward(ctx, req, resp, &v1::Vault::Stub::AsyncRecoverFinish, std::move(relayed));
 }
 void FleetForwarder::Relay(grpc::ServerContextBase* ctx, const v1::DeleteRequest& req,
                            v1::DeleteResponse* resp, Relayed relayed) {
-  Forward(ctx, req, resp, &v1::Vault::Stub::async::Delete, std::move(relayed));
+  Forward(ctx, req, resp, &v1::Vault::Stub::AsyncDelete, std::move(relayed));
 }
 
 // The Recover stream on a member that is not the leader: finished at once (nothing is read, so

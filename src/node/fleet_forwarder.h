@@ -1,8 +1,11 @@
 // FleetForwarder: how a fleet member that is not the leader serves a client ("any node accepts
 // requests and forwards them to the leader", docs/replication.md). VaultService asks
 // ShouldForward for every call; when true, the call is relayed unchanged to the leader's client
-// address over gRPC's callback client API — no thread waits for the leader — and the leader's answer
-// (status, response, and so its inline bundle) goes back to the client. The OPAQUE messages are end
+// address on gRPC's completion-queue client API — the relay completes on the member's peer I/O
+// queue (FleetPoller), so no thread waits for the leader and no callback-API threads exist (gRPC
+// 1.51 starts its "nexting" threads on the first callback call, and they then take part in polling
+// for the life of the process: vault_async.h) — and the leader's answer (status, response, and so
+// its inline bundle) goes back to the client. The OPAQUE messages are end
 // to end, so the untrusted forwarder learns nothing it could not see anyway, and the leader
 // checks the credential and applies its rate limit itself.
 //
@@ -22,7 +25,8 @@
 // the stream at the leader, and clients without hint support fall back to RecoverStart +
 // RecoverFinish, which are relayed.
 //
-// Ownership: borrows the FleetState (must outlive the forwarder; shut the gRPC server down first).
+// Ownership: borrows the FleetState and the poller (both must outlive the forwarder; shut the Vault
+// server down first: it waits for every call, so for every relay, before it returns).
 // Thread-safety: gRPC calls every method concurrently.
 #pragma once
 
@@ -33,6 +37,7 @@
 
 #include "keyward/v1/vault.grpc.pb.h"
 #include "node/fleet_member.h"
+#include "node/fleet_poller.h"
 #include "node/vault_service.h"
 
 namespace keyward::node {
@@ -43,7 +48,7 @@ class FleetForwarder final : public VaultService::Forwarder {
   static constexpr char kLeaderKey[] = "keyward-leader";
   static constexpr std::chrono::seconds kForwardTimeout{6};
 
-  explicit FleetForwarder(FleetState* state) : state_(state) {}
+  FleetForwarder(FleetState* state, FleetPoller* poller) : state_(state), poller_(poller) {}
 
   bool ShouldForward(grpc::ServerContextBase* ctx) override;
 
@@ -64,13 +69,14 @@ class FleetForwarder final : public VaultService::Forwarder {
 
  private:
   template <typename Req, typename Resp>
-  using AsyncMethod = void (v1::Vault::Stub::async::*)(grpc::ClientContext*, const Req*, Resp*,
-                                                       std::function<void(grpc::Status)>);
+  using AsyncMethod = std::unique_ptr<grpc::ClientAsyncResponseReader<Resp>> (v1::Vault::Stub::*)(
+      grpc::ClientContext*, const Req&, grpc::CompletionQueue*);
   template <typename Req, typename Resp>
   void Forward(grpc::ServerContextBase* ctx, const Req& req, Resp* resp,
                AsyncMethod<Req, Resp> method, Relayed relayed);
 
   FleetState* const state_;
+  FleetPoller* const poller_;
 };
 
 }  // namespace keyward::node

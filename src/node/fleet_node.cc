@@ -172,7 +172,7 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   // The same Vault service as a single node, over the Raft-backed core host; a member that is not
   // the leader relays calls to the leader (fleet_forwarder.h).
   FleetCoreHost host(state.get(), std::max(2u, std::thread::hardware_concurrency()));
-  FleetForwarder forwarder(state.get());
+  FleetForwarder forwarder(state.get(), &peer_io);
   VaultService vault(&host, &app_key, &limiter, &metrics);
   vault.set_forwarder(&forwarder);
   std::unique_ptr<BundleSource> bundles;  // over-the-air trust: inline delivered bundles
