@@ -12,10 +12,7 @@ std::string Str(ByteSpan b) { return std::string(AsChars(b)); }
 }  // namespace
 
 grpc::Status FleetPeerService::Deliver(grpc::ServerContext*, const v1::PeerFrames* req, v1::PeerAck*) {
-  std::shared_ptr<FleetRuntime> rt = state_->runtime();
-  if (!rt) return grpc::Status(grpc::UNAVAILABLE, "not a fleet member yet");
-  for (const std::string& f : req->frames()) rt->replica->Deliver(ToBytes(f));
-  return grpc::Status::OK;
+  return Accept(*req);
 }
 
 grpc::Status FleetPeerService::Accept(const v1::PeerFrames& frames) {
