@@ -158,7 +158,7 @@ section_fleet() {
   mkdir -p "$d"
   for n in 1 2 3; do  # member 1 creates n1/app.key; the others share it
     "$kw" node --fleet-join --data-dir "$d/n$n" --listen 127.0.0.1:0 --peer-listen 127.0.0.1:0 \
-      $([ "$n" = 1 ] || echo --app-key "$d/n1/app.key") --no-rate-limit --log-level warn >"$d/out$n" 2>"$d/err$n" &
+      $([ "$n" = 1 ] || echo --app-key "$d/n1/app.key") --no-rate-limit --log-level warn ${FLEET_NODE_ARGS:-} >"$d/out$n" 2>"$d/err$n" &
     pids="$pids${pids:+,}$!"
     for i in $(seq 1 300); do grep -q '^READY ' "$d/out$n" 2>/dev/null && break; sleep 0.1; done
     grep -q '^READY ' "$d/out$n" || { cat "$d/err$n" >&2; kill ${pids//,/ }; echo "bench: fleet node not ready" >&2; exit 1; }
@@ -176,8 +176,12 @@ section_fleet() {
   # The same load sent straight to the leader (a leader-aware client: no forwarding hop).
   local status leader_vault json_leader
   status=$("$kw" fleet status --nodes "$peers") || true
+  [ -n "${FLEET_BENCH_VERBOSE:-}" ] && { echo "$json" >&2; echo "$status" >&2; }
+  # Commands per Raft entry (group commit) on the leader, over the warm-up, full and half load.
+  local per_entry
+  per_entry=$(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse).find(x=>x.ready_leader);console.log(l&&l.entries_proposed?(l.commands_proposed/l.entries_proposed).toFixed(2):"")' "$status")
   leader_vault=$(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse);const v=process.argv[2].split(",");const i=l.findIndex(x=>x.ready_leader);console.log(i<0?"":v[i])' "$status" "$vaults")
-  if [ -n "$leader_vault" ]; then
+  if [ -n "$leader_vault" ] && [ "${FLEET_BENCH_LEADER_DIRECT:-1}" != 0 ]; then
     json_leader=$("$kw" fleet bench --vaults "$leader_vault" --user-prefix leader-direct- --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
       --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-48}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
       --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-2}") || json_leader=""
@@ -200,6 +204,7 @@ section_fleet() {
   result fleet_node_us_per_recovery "$(field node_us_per_recovery)" us
   result fleet_client_us_per_recovery "$(field client_us_per_recovery)" us
   result fleet_vs_floor "$(field vs_floor)" x
+  [ -z "$per_entry" ] || result fleet_commands_per_entry "$per_entry" commands
 }
 
 sections=(section_opaque section_node section_log section_tlog section_trust section_fleet)

@@ -161,6 +161,7 @@ Status RunFleetNode(const NodeOptions& options, const FleetNodeOptions& fleet) {
   config.replica.election_timeout_max_ticks = 2 * ticks;
   config.replica.heartbeat_ticks = std::max<uint32_t>(1, ticks / 10);
   config.replica.min_voters = fleet.min_voters;
+  config.replica.batch_window = std::chrono::microseconds(fleet.batch_window_us);
   config.replica.remove_silent_after_ticks =
       fleet.remove_silent_after_ms == 0
           ? 0

@@ -67,6 +67,8 @@ grpc::Status FleetPeerService::Status(grpc::ServerContext*, const v1::FleetStatu
   resp->set_self_voter(i.self_voter);
   resp->set_incarnation(i.incarnation);
   resp->set_ready_leader(i.ready_leader);
+  resp->set_entries_proposed(i.entries_proposed);
+  resp->set_commands_proposed(i.commands_proposed);
   resp->set_fleet_public_key(Str(rt->core->fleet_public_key()));
   resp->set_manifest(Str(rt->Manifest().Encode()));
   return grpc::Status::OK;

@@ -148,9 +148,11 @@ void FleetReplica::Submit(FleetSubmission submission) {
   {
     std::unique_lock lock(mu_);
     if (!stop_) {
+      if (submissions_.empty()) submissions_since_ = Clock::now();
       submissions_.push_back(std::move(submission));
+      bool wake = wake_on_submit_ || submissions_.size() >= opt_.max_batch;
       lock.unlock();
-      cv_.notify_one();
+      if (wake) cv_.notify_one();
       return;
     }
   }
@@ -192,6 +194,8 @@ void FleetReplica::PublishInfo() {
   i.voters = static_cast<uint32_t>(raft_->config().VoterCount());
   i.self_voter = raft_->IsSelfVoter();
   i.incarnation = raft_->incarnation();
+  i.entries_proposed = entries_proposed_;
+  i.commands_proposed = commands_proposed_;
   i.ready_leader = i.role == raft::Role::kLeader && raft_->log().TermAt(i.applied_index) == i.term;
   std::lock_guard lock(mu_);
   info_ = i;
@@ -200,17 +204,23 @@ void FleetReplica::PublishInfo() {
 void FleetReplica::Loop() {
   auto next_tick = Clock::now() + opt_.tick;
   std::vector<Bytes> inbox;
-  std::vector<FleetSubmission> batch;  // held back until ProposeNow (group commit)
+  std::vector<FleetSubmission> batch;  // held back until ProposeNow and the window (group commit)
+  Clock::time_point batch_since;       // when the oldest command of `batch` arrived
   std::vector<std::pair<CoreFn, std::shared_ptr<std::promise<Status>>>> controls;
   while (true) {
     {
       std::unique_lock lock(mu_);
-      // New commands wake the loop only if they would be proposed now; otherwise the commit that
-      // frees a slot (an acknowledgement in the inbox) or the next tick does.
-      cv_.wait_until(lock, next_tick, [&] {
+      // New commands wake the loop only if it holds none and could propose one now; otherwise the
+      // commit that frees a slot (an acknowledgement in the inbox), the end of the batching window
+      // or the next tick does.
+      wake_on_submit_ = batch.empty() && ProposeNow(1);
+      Clock::time_point until = next_tick;
+      if (!batch.empty() && ProposeNow(batch.size())) until = std::min(until, batch_since + opt_.batch_window);
+      cv_.wait_until(lock, until, [&] {
         return stop_ || !inbox_.empty() || !controls_.empty() ||
-               (!submissions_.empty() && ProposeNow(batch.size() + submissions_.size()));
+               (!submissions_.empty() && (wake_on_submit_ || submissions_.size() >= opt_.max_batch));
       });
+      wake_on_submit_ = false;
       if (stop_) {
         for (auto& [fn, done] : controls_) done->set_value(Unavailable("the node is shutting down"));
         controls_.clear();
@@ -221,6 +231,7 @@ void FleetReplica::Loop() {
       inbox.swap(inbox_);
       if (batch.empty()) {
         batch.swap(submissions_);
+        batch_since = submissions_since_;
       } else {
         for (FleetSubmission& s : submissions_) batch.push_back(std::move(s));
         submissions_.clear();
@@ -246,7 +257,7 @@ void FleetReplica::Loop() {
       next_tick += opt_.tick;
       if (now - next_tick > std::chrono::seconds(1)) next_tick = now + opt_.tick;  // host was stopped
     }
-    if (!batch.empty() && ProposeNow(batch.size())) ProposeBatch(batch);
+    if (!batch.empty() && ProposeNow(batch.size()) && WindowOver(batch.size(), batch_since)) ProposeBatch(batch);
     Flush();
     // Time out entries that never committed (leadership lost while they were in flight).
     if (!pending_.empty()) {
@@ -270,6 +281,11 @@ bool FleetReplica::ProposeNow(size_t waiting) const {
     if (!entry.applied) ++inflight;
   }
   return inflight < opt_.max_inflight_entries;
+}
+
+bool FleetReplica::WindowOver(size_t waiting, Clock::time_point since) const {
+  return opt_.batch_window.count() == 0 || waiting >= opt_.max_batch || raft_->role() != raft::Role::kLeader ||
+         Clock::now() >= since + opt_.batch_window;
 }
 
 void FleetReplica::ProposeBatch(std::vector<FleetSubmission>& batch) {
@@ -297,6 +313,8 @@ void FleetReplica::ProposeBatch(std::vector<FleetSubmission>& batch) {
                                       "); retry"));
       continue;
     }
+    ++entries_proposed_;
+    commands_proposed_ += entry.subs.size();
     pending_[*index] = std::move(entry);
   }
   batch.clear();

@@ -55,6 +55,10 @@ struct FleetReplicaOptions {
   // 2 rather than 1: on a loaded 2-core machine 1 cut the entries per recovery by about half but
   // made p99 at half load swing (one commit round trip of waiting); 2 keeps ~20 % fewer entries.
   size_t max_inflight_entries = 2;
+  // Batching window: a held-back command waits up to this long for others to share its entry
+  // (proposed earlier when max_batch commands wait). 0: propose as soon as max_inflight_entries
+  // allows. Only a leader holds commands back; the window bounds what a command can lose to it.
+  std::chrono::microseconds batch_window{0};
   std::chrono::milliseconds commit_timeout{5000};
   // Membership (docs/replication.md §6): removals never go below min_voters (0: the manifest's
   // majority); the leader removes a member silent this long (0: never).
@@ -73,6 +77,8 @@ struct FleetInfo {
   bool self_voter = false;
   bool ready_leader = false;  // leader whose state reflects every committed entry of earlier terms
   uint64_t incarnation = 0;
+  uint64_t entries_proposed = 0;   // log entries this node proposed as leader (since start)
+  uint64_t commands_proposed = 0;  // client commands in them
 };
 
 // raft::StateMachine over the VaultCore with group commit.
@@ -152,6 +158,9 @@ class FleetReplica {
   void ProposeBatch(std::vector<FleetSubmission>& batch);
   // Whether `waiting` held-back commands should be proposed now (see group commit above).
   bool ProposeNow(size_t waiting) const;
+  // Whether the batching window of `waiting` commands, the oldest of which arrived at `since`, is
+  // over (or does not apply: no window, a full batch, not the leader).
+  bool WindowOver(size_t waiting, std::chrono::steady_clock::time_point since) const;
   void AfterApply(uint64_t index, ByteSpan batch, size_t position, const core::ApplyResult& result);
   void Flush();
   void HandleEffects();
@@ -166,6 +175,8 @@ class FleetReplica {
   std::unique_ptr<raft::Raft> raft_;            // loop thread only
   std::unique_ptr<raft::PeerChannel> channel_;  // loop thread only
   std::map<uint64_t, PendingEntry> pending_;    // loop thread only: by log index
+  uint64_t entries_proposed_ = 0;               // loop thread only
+  uint64_t commands_proposed_ = 0;              // loop thread only
 
   mutable std::mutex mu_;  // guards the inboxes, info_ and stop_
   std::condition_variable cv_;
@@ -173,6 +184,10 @@ class FleetReplica {
   std::vector<FleetSubmission> submissions_;
   std::vector<std::pair<CoreFn, std::shared_ptr<std::promise<Status>>>> controls_;
   FleetInfo info_;
+  // Whether a new submission should wake the loop (set by the loop before it sleeps): not while it
+  // holds back a batch that the window or the in-flight limit keeps waiting anyway.
+  bool wake_on_submit_ = true;
+  std::chrono::steady_clock::time_point submissions_since_;  // when submissions_ became non-empty
   bool stop_ = false;
   std::thread thread_;
 };

@@ -203,7 +203,8 @@ int RunStatus(const std::string& nodes) {
     } else {
       j.update({{"id", st.id()}, {"role", st.role()}, {"term", st.term()}, {"leader", st.leader()},
                 {"commit", st.commit_index()}, {"applied", st.applied_index()}, {"voters", st.voters()},
-                {"self_voter", st.self_voter()}, {"ready_leader", st.ready_leader()}});
+                {"self_voter", st.self_voter()}, {"ready_leader", st.ready_leader()},
+                {"entries_proposed", st.entries_proposed()}, {"commands_proposed", st.commands_proposed()}});
     }
     std::printf("%s\n", j.dump().c_str());
   }
@@ -231,7 +232,7 @@ void RegisterFleetCommand(CLI::App& app) {
   ic->add_option("--out", init->out, "Directory for manifest.json, statements.json, trust.policy")->required();
   ic->callback([init] { ExitCode() = RunInit(*init); });
   auto nodes = std::make_shared<std::string>();
-  auto* sc = fleet->add_subcommand("status", "Print each node's Raft role, term, leader and indices (JSON lines)");
+  auto* sc = fleet->add_subcommand("status", "Print each node's Raft role, term, leader, indices and group-commit counters (entries and commands it proposed as leader), as JSON lines");
   sc->add_option("--nodes", *nodes, "Peer addresses HOST:PORT,...")->required();
   sc->callback([nodes] { ExitCode() = RunStatus(*nodes); });
   AddFleetMembershipCommands(fleet);

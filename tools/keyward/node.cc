@@ -97,6 +97,12 @@ void RegisterNodeCommand(CLI::App& app) {
   cmd->add_option("--election-timeout-ms", fleet->election_timeout_ms,
                   "With --fleet-join: Raft election timeout (randomized in [t, 2t))")
       ->capture_default_str();
+  cmd->add_option("--fleet-batch-window-us", fleet->batch_window_us,
+                  "With --fleet-join: how long the leader holds a command back for others to share "
+                  "its Raft entry (fewer entries per command under load; adds at most this much to a "
+                  "commit; 0: no window)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
   auto silent_after = std::make_shared<std::string>("off");
   cmd->add_option("--fleet-remove-silent-after", *silent_after,
                   "With --fleet-join: the leader removes a member (voter or learner) from which nothing "
