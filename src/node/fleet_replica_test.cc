@@ -95,8 +95,9 @@ class ReplicaTrio : public ::testing::Test {
     return false;
   }
 
-  // Submits `n` BeginLogin commands for unknown users at once; returns how many were applied.
-  int SubmitMany(int leader, int n) {
+  // Submits `n` BeginLogin commands for unknown users (`pace` apart: pacing, not synchronisation);
+  // returns how many were applied.
+  int SubmitMany(int leader, int n, std::chrono::milliseconds pace = 0ms) {
     std::vector<std::future<bool>> done;
     for (int k = 0; k < n; ++k) {
       auto p = std::make_shared<std::promise<bool>>();
@@ -106,6 +107,7 @@ class ReplicaTrio : public ::testing::Test {
       s.applied = [p](const core::ApplyResult& r) { p->set_value(r.code == core::ApplyCode::kNoRecord); };
       s.failed = [p](const Status&) { p->set_value(false); };
       replicas_[leader]->Submit(std::move(s));
+      if (pace.count() > 0) std::this_thread::sleep_for(pace);
     }
     int applied = 0;
     for (auto& f : done) {
@@ -143,28 +145,14 @@ TEST_F(ReplicaTrioWithWindow, CommandsWithinTheBatchingWindowShareOneEntryAndWai
   // 20 commands spread over ~20 ms, well inside the 300 ms window: one entry carries them all.
   constexpr int kCommands = 20;
   auto start = std::chrono::steady_clock::now();
-  std::vector<std::future<bool>> done;
-  for (int k = 0; k < kCommands; ++k) {
-    auto p = std::make_shared<std::promise<bool>>();
-    done.push_back(p->get_future());
-    FleetSubmission s;
-    s.command = core::SerializeCommand(core::BeginLoginCommand{ToBytes("windowed-" + std::to_string(k))});
-    s.applied = [p](const core::ApplyResult& r) { p->set_value(r.code == core::ApplyCode::kNoRecord); };
-    s.failed = [p](const Status&) { p->set_value(false); };
-    replicas_[leader]->Submit(std::move(s));
-    std::this_thread::sleep_for(1ms);  // pacing, not synchronisation (as above)
-  }
-  int applied = 0;
-  for (auto& f : done) {
-    if (f.wait_for(10s) == std::future_status::ready && f.get()) ++applied;
-  }
+  const int applied = SubmitMany(leader, kCommands, 1ms);
   // The first command was held back for the whole window before anything committed.
   EXPECT_GE(std::chrono::steady_clock::now() - start, kWindow);
   EXPECT_EQ(applied, kCommands);
   const FleetInfo after = replicas_[leader]->info();
   EXPECT_EQ(after.commands_proposed - before.commands_proposed, static_cast<uint64_t>(kCommands));
   EXPECT_EQ(after.entries_proposed - before.entries_proposed, 1u);
-  // A lone command is not held longer than the window (bounded wait; the lower bound is exact).
+  // A lone command waits out the window too (SubmitMany bounds the wait at 10 s).
   start = std::chrono::steady_clock::now();
   EXPECT_EQ(SubmitMany(leader, 1), 1);
   EXPECT_GE(std::chrono::steady_clock::now() - start, kWindow);
