@@ -6,6 +6,7 @@
 //   - it really verifies: a wrong recovery password, or an expected secret other than the
 //     registered one, makes every recovery a failure and the exit code 6.
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "fleet_fixture.h"
 
@@ -61,6 +62,15 @@ TEST_F(FleetBenchTest, AsyncEngineVerifiesEveryRecoveryAndFindsTheLeader) {
     for (const char* field : {"half_p99_ms", "nodes_cores", "vs_floor", "node_us_per_recovery", "floor_us"}) {
       EXPECT_TRUE(json->contains(field)) << field;
     }
+    // The host's capacity around the full-load phase: one floor per online CPU, before and after.
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    for (const char* field : {"core_floors_us_before", "core_floors_us_after"}) {
+      ASSERT_TRUE(json->contains(field) && (*json)[field].is_array()) << field;
+      EXPECT_EQ((*json)[field].size(), static_cast<size_t>(cpus)) << field;
+      for (const auto& us : (*json)[field]) EXPECT_GT(us.get<double>(), 0) << field;
+    }
+    EXPECT_GT((*json)["host_cores"].get<double>(), 0);
+    EXPECT_LE((*json)["host_cores"].get<double>(), static_cast<double>(cpus));
     // The first member given was a follower: the workers moved to the leader it named (the one
     // of the start, or a later one if the leadership moved under a slow build, e.g. ASan).
     int now = Leader();

@@ -1,6 +1,8 @@
 // CPU-time measurements shared by the CLI's benchmarks (bench_measure.h).
 #include "bench_measure.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sodium.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace keyward::cli {
@@ -54,6 +57,32 @@ double CryptoFloorMicros() {
   }
   std::sort(batches.begin(), batches.end());
   return batches[3];
+}
+
+std::vector<double> CoreFloorsMicros() {
+  const long cpus = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  std::vector<double> floors(static_cast<size_t>(cpus), -1);
+  std::vector<std::thread> threads;
+  for (long cpu = 0; cpu < cpus; ++cpu) {
+    threads.emplace_back([cpu, &floors] {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(static_cast<int>(cpu), &set);
+      // Pinned so that each figure is one CPU's; unpinnable (cpuset): measured wherever it runs.
+      pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+      floors[static_cast<size_t>(cpu)] = CryptoFloorMicros();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return floors;
+}
+
+double EffectiveCores(const std::vector<double>& floors_us, double reference_us) {
+  double cores = 0;
+  for (double f : floors_us) {
+    if (f > 0 && reference_us > 0) cores += std::min(1.0, reference_us / f);
+  }
+  return cores;
 }
 
 }  // namespace keyward::cli

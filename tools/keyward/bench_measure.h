@@ -1,7 +1,10 @@
 // CPU-time measurements shared by `keyward client bench` and `keyward fleet bench`: a process's CPU
-// time read from /proc, this thread's CPU time, and the crypto floor of one server-side recovery.
+// time read from /proc, this thread's CPU time, and the crypto floor of one server-side recovery
+// (on one core, or on every core at once to see how much of the machine the host gives us now).
 // Thread-safety: every function is safe to call from any thread.
 #pragma once
+
+#include <vector>
 
 namespace keyward::cli {
 
@@ -15,5 +18,16 @@ double ThreadCpuSeconds();
 // ristretto255 scalar multiplications, CPU µs on one core (median of 7 batches of 300); -1 if
 // libsodium refuses a multiplication.
 double CryptoFloorMicros();
+
+// The same floor measured on every online CPU at once, one thread pinned to each (result[i] is CPU
+// i's floor in µs, -1 where it failed). On a virtual machine whose host takes part of a core away
+// (seen on the 2-core reference machine: one vCPU 35-95% slower for tens of seconds), the slowed
+// CPU's figure shows it; a bare-metal or idle host gives equal figures. Takes ~0.4 s.
+std::vector<double> CoreFloorsMicros();
+
+// How many cores' worth of crypto the machine gave during a measurement: sum over CPUs of
+// reference_us / floor_us[i] (reference_us: the fastest floor seen on an unloaded core). 2.0 on an
+// undisturbed 2-core machine; ~1.6 when the host slows one vCPU by 60%.
+double EffectiveCores(const std::vector<double>& floors_us, double reference_us);
 
 }  // namespace keyward::cli

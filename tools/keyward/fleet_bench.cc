@@ -121,7 +121,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
   struct Flags {
     std::string vaults, trust, app_key, pids, user_prefix = "bench-";
     std::string engine = "async";
-    int concurrency = 32;
+    int concurrency = 96;
     int threads = 2;
     std::string write_batching = "on";
     int users = 64;
@@ -141,7 +141,8 @@ void AddFleetBenchCommand(CLI::App* fleet) {
                   "completion queues, each following the members' leader hint, as the SDK does) or sdk (one thread per concurrent recovery calling the blocking SDK)")
       ->check(CLI::IsMember({"async", "sdk"}))
       ->capture_default_str();
-  cmd->add_option("--concurrency", f->concurrency, "Concurrent recoveries (sdk: client threads)")
+  cmd->add_option("--concurrency", f->concurrency, "Concurrent recoveries (sdk: client threads). At ~2,000/s each recovery waits for two group "
+                  "commits; fewer than ~64 in flight leave the leader too few commands per Raft entry (docs/benchmarks.md)")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   cmd->add_option("--threads", f->threads, "async engine: polling threads, each with its own completion queue and connection (2 cost the nodes less "
@@ -276,7 +277,11 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       return ph;
     };
     Phase warm = run(0);  // warm-up (connections, leader's caches)
+    // The machine's crypto capacity right before and after the full-load phase, every CPU at once:
+    // on a shared host a vCPU can lose a third of its speed for tens of seconds (docs/benchmarks.md).
+    std::vector<double> cores_before = CoreFloorsMicros();
     Phase max = run(0);
+    std::vector<double> cores_after = CoreFloorsMicros();
     double per_s = max.count / max.seconds;
     Phase half = run(per_s / 2);
     // The warm-up's failures are reported, not counted (as before the engines: a first call may meet
@@ -291,17 +296,33 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     }
     double floor_us = CryptoFloorMicros();
     double floor_rate_2cores = 2 * 1e6 / floor_us;
+    // host_cores: the cores' worth the host gave around the full-load phase, against the fastest
+    // floor seen in this run (an unloaded core at full speed).
+    double reference_us = floor_us;
+    std::vector<double> cores_mean(cores_before.size(), -1);
+    for (size_t i = 0; i < cores_before.size(); ++i) {
+      if (cores_before[i] > 0) reference_us = std::min(reference_us, cores_before[i]);
+      if (i < cores_after.size() && cores_after[i] > 0) reference_us = std::min(reference_us, cores_after[i]);
+      if (cores_before[i] > 0 && i < cores_after.size() && cores_after[i] > 0) cores_mean[i] = (cores_before[i] + cores_after[i]) / 2;
+    }
+    auto list = [](const std::vector<double>& v) {
+      std::string out;
+      for (double x : v) out += (out.empty() ? "" : ",") + std::to_string(static_cast<int>(x + 0.5));
+      return "[" + out + "]";
+    };
     std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                 "\"half_load_per_s\":%.1f,\"half_p50_ms\":%.3f,\"half_p99_ms\":%.3f,\"failures\":%d,\"warmup_failures\":%d,"
                 "\"concurrency\":%d,\"engine\":\"%s\",\"threads\":%d,\"write_batching\":\"%s\",\"target\":\"%s\","
                 "\"floor_us\":%.2f,\"floor_rate_2cores\":%.1f,\"vs_floor\":%.3f,"
                 "\"nodes_cores\":%.3f,\"client_cores\":%.3f,\"node_us_per_recovery\":%.1f,"
-                "\"client_us_per_recovery\":%.1f}\n",
+                "\"client_us_per_recovery\":%.1f,\"core_floors_us_before\":%s,\"core_floors_us_after\":%s,"
+                "\"host_cores\":%.2f}\n",
                 max.count, max.seconds, per_s, max.p50, max.p99, half.count / half.seconds, half.p50, half.p99,
                 failures, warm.failures, f->concurrency, f->engine.c_str(), f->engine == "async" ? std::min(f->threads, f->concurrency) : f->concurrency,
                 f->engine == "async" ? f->write_batching.c_str() : "-",
                 engine->Target().c_str(), floor_us, floor_rate_2cores, per_s / floor_rate_2cores,
-                max.node_cores, max.client_cores, max.node_cores * 1e6 / per_s, max.client_cores * 1e6 / per_s);
+                max.node_cores, max.client_cores, max.node_cores * 1e6 / per_s, max.client_cores * 1e6 / per_s,
+                list(cores_before).c_str(), list(cores_after).c_str(), EffectiveCores(cores_mean, reference_us));
     ExitCode() = failures == 0 ? 0 : 6;
   });
 }
