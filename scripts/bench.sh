@@ -153,7 +153,7 @@ section_trust() {
 # at half that rate; fleet_vs_floor = recoveries/s / (2 cores / crypto floor), the floor measured by
 # the same process. Targets: >= 2000/s, p99 <= 50 ms at half load. fleet_host_cores says how many
 # cores' worth of crypto the host gave around the full-load phase (a shared host can slow a vCPU).
-# Knobs: FLEET_BENCH_CONCURRENCY (96), FLEET_BENCH_MS, FLEET_BENCH_ENGINE, FLEET_BENCH_THREADS,
+# Knobs: FLEET_BENCH_CONCURRENCY (128), FLEET_BENCH_MS, FLEET_BENCH_ENGINE, FLEET_BENCH_THREADS,
 # FLEET_NODE_ARGS (extra `keyward node` flags), FLEET_NODE_ENV (environment for the nodes only, e.g.
 # GRPC_POLL_STRATEGY=poll), FLEET_BENCH_LEADER_DIRECT=0 (skip the leader-direct run),
 # FLEET_BENCH_VERBOSE=1 (print the raw JSON and `fleet status`).
@@ -175,7 +175,7 @@ section_fleet() {
   # Clients given ALL members (what apps do): the SDK follows the members' leader hint.
   # FLEET_BENCH_ENGINE=async (default; FLEET_BENCH_THREADS polling threads) or sdk (a thread per recovery).
   json=$("$kw" fleet bench --vaults "$vaults" --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
-    --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-96}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
+    --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-128}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
       --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-2}") ||
     { echo "$json" >&2; kill ${pids//,/ }; echo "bench: fleet bench failed (failures above)" >&2; exit 1; }
   # The same load sent straight to the leader (a leader-aware client: no forwarding hop).
@@ -188,7 +188,7 @@ section_fleet() {
   leader_vault=$(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse);const v=process.argv[2].split(",");const i=l.findIndex(x=>x.ready_leader);console.log(i<0?"":v[i])' "$status" "$vaults")
   if [ -n "$leader_vault" ] && [ "${FLEET_BENCH_LEADER_DIRECT:-1}" != 0 ]; then
     json_leader=$("$kw" fleet bench --vaults "$leader_vault" --user-prefix leader-direct- --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
-      --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-96}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
+      --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-128}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
       --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-2}") || json_leader=""
   fi
   kill -TERM ${pids//,/ }; for i in ${pids//,/ }; do wait "$i" || true; done

@@ -28,7 +28,7 @@ struct FleetNodeOptions {
   uint32_t election_timeout_ms = 300;  // randomized in [t, 2t)
   uint32_t remove_silent_after_ms = 0;  // the leader removes a member silent this long; 0: never
   uint32_t min_voters = 0;              // removals never go below this; 0: the manifest's majority
-  uint32_t batch_window_us = 1000;      // a leader's batching window (FleetReplicaOptions::batch_window)
+  uint32_t batch_window_us = 2000;      // a leader's batching window (FleetReplicaOptions::batch_window)
 };
 
 // Runs until SIGTERM/SIGINT. READY line: {"listen", "peer_listen", "kx_public_key",
