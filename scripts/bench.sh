@@ -182,10 +182,15 @@ section_fleet() {
   local status leader_vault json_leader
   status=$("$kw" fleet status --nodes "$peers") || true
   [ -n "${FLEET_BENCH_VERBOSE:-}" ] && { echo "$json" >&2; echo "$status" >&2; }
-  # Commands per Raft entry (group commit) on the leader, over the warm-up, full and half load.
-  local per_entry
-  per_entry=$(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse).find(x=>x.ready_leader);console.log(l&&l.entries_proposed?(l.commands_proposed/l.entries_proposed).toFixed(2):"")' "$status")
-  leader_vault=$(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse);const v=process.argv[2].split(",");const i=l.findIndex(x=>x.ready_leader);console.log(i<0?"":v[i])' "$status" "$vaults")
+  # From the members' status lines: the leader's client address, and its commands per Raft entry
+  # (group commit) over the warm-up, full and half load.
+  local per_entry=""
+  leader_vault=""
+  read -r leader_vault per_entry < <(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse);
+    const v=process.argv[2].split(","),i=l.findIndex(x=>x.ready_leader),x=l[i];
+    console.log(i<0?"-":v[i], x&&x.entries_proposed?(x.commands_proposed/x.entries_proposed).toFixed(2):"-")' "$status" "$vaults") || true
+  [ "$leader_vault" != - ] || leader_vault=""
+  [ "$per_entry" != - ] || per_entry=""
   if [ -n "$leader_vault" ] && [ "${FLEET_BENCH_LEADER_DIRECT:-1}" != 0 ]; then
     json_leader=$("$kw" fleet bench --vaults "$leader_vault" --user-prefix leader-direct- --trust "$d/fleet/trust.policy" --app-key "$d/n1/app.key" \
       --node-pids "$pids" --concurrency "${FLEET_BENCH_CONCURRENCY:-128}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \

@@ -204,7 +204,7 @@ void FleetReplica::PublishInfo() {
 void FleetReplica::Loop() {
   auto next_tick = Clock::now() + opt_.tick;
   std::vector<Bytes> inbox;
-  std::vector<FleetSubmission> batch;  // held back until ProposeNow and the window (group commit)
+  std::vector<FleetSubmission> batch;  // held back until ProposeAt (group commit)
   Clock::time_point batch_since;       // when the oldest command of `batch` arrived
   std::vector<std::pair<CoreFn, std::shared_ptr<std::promise<Status>>>> controls;
   while (true) {
@@ -213,9 +213,10 @@ void FleetReplica::Loop() {
       // New commands wake the loop only if it holds none and could propose one now; otherwise the
       // commit that frees a slot (an acknowledgement in the inbox), the end of the batching window
       // or the next tick does.
-      wake_on_submit_ = batch.empty() && ProposeNow(1);
+      wake_on_submit_ = batch.empty() && ProposeAt(1, Clock::now()) != Clock::time_point::max();
       Clock::time_point until = next_tick;
-      if (!batch.empty() && ProposeNow(batch.size())) until = std::min(until, batch_since + opt_.batch_window);
+      // (not before batch_since: no extreme time_point reaches the wait)
+      if (!batch.empty()) until = std::min(until, std::max(ProposeAt(batch.size(), batch_since), batch_since));
       cv_.wait_until(lock, until, [&] {
         return stop_ || !inbox_.empty() || !controls_.empty() ||
                (!submissions_.empty() && (wake_on_submit_ || submissions_.size() >= opt_.max_batch));
@@ -257,7 +258,7 @@ void FleetReplica::Loop() {
       next_tick += opt_.tick;
       if (now - next_tick > std::chrono::seconds(1)) next_tick = now + opt_.tick;  // host was stopped
     }
-    if (!batch.empty() && ProposeNow(batch.size()) && WindowOver(batch.size(), batch_since)) ProposeBatch(batch);
+    if (!batch.empty() && ProposeAt(batch.size(), batch_since) <= Clock::now()) ProposeBatch(batch);
     Flush();
     // Time out entries that never committed (leadership lost while they were in flight).
     if (!pending_.empty()) {
@@ -272,20 +273,18 @@ void FleetReplica::Loop() {
   }
 }
 
-bool FleetReplica::ProposeNow(size_t waiting) const {
-  if (opt_.max_inflight_entries == 0 || waiting >= opt_.max_batch) return true;
-  // Not the leader: propose at once, which fails them (the caller retries elsewhere).
-  if (raft_->role() != raft::Role::kLeader) return true;
-  size_t inflight = 0;
-  for (const auto& [index, entry] : pending_) {
-    if (!entry.applied) ++inflight;
+Clock::time_point FleetReplica::ProposeAt(size_t waiting, Clock::time_point since) const {
+  // A full batch goes at once; so do a non-leader's commands, which ProposeBatch fails (the caller
+  // retries elsewhere).
+  if (waiting >= opt_.max_batch || raft_->role() != raft::Role::kLeader) return Clock::time_point::min();
+  if (opt_.max_inflight_entries != 0) {
+    size_t inflight = 0;
+    for (const auto& [index, entry] : pending_) {
+      if (!entry.applied) ++inflight;
+    }
+    if (inflight >= opt_.max_inflight_entries) return Clock::time_point::max();
   }
-  return inflight < opt_.max_inflight_entries;
-}
-
-bool FleetReplica::WindowOver(size_t waiting, Clock::time_point since) const {
-  return opt_.batch_window.count() == 0 || waiting >= opt_.max_batch || raft_->role() != raft::Role::kLeader ||
-         Clock::now() >= since + opt_.batch_window;
+  return opt_.batch_window.count() == 0 ? Clock::time_point::min() : since + opt_.batch_window;
 }
 
 void FleetReplica::ProposeBatch(std::vector<FleetSubmission>& batch) {

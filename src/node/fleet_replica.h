@@ -156,11 +156,11 @@ class FleetReplica {
   };
   void Loop();
   void ProposeBatch(std::vector<FleetSubmission>& batch);
-  // Whether `waiting` held-back commands should be proposed now (see group commit above).
-  bool ProposeNow(size_t waiting) const;
-  // Whether the batching window of `waiting` commands, the oldest of which arrived at `since`, is
-  // over (or does not apply: no window, a full batch, not the leader).
-  bool WindowOver(size_t waiting, std::chrono::steady_clock::time_point since) const;
+  // When `waiting` held-back commands, the oldest of which arrived at `since`, may be proposed (see
+  // group commit above): time_point::min() for at once (a full batch, not the leader, or a free
+  // in-flight slot and no window), since + batch_window, or time_point::max() while the in-flight
+  // entries are at their limit (an acknowledgement that commits one frees a slot).
+  std::chrono::steady_clock::time_point ProposeAt(size_t waiting, std::chrono::steady_clock::time_point since) const;
   void AfterApply(uint64_t index, ByteSpan batch, size_t position, const core::ApplyResult& result);
   void Flush();
   void HandleEffects();
