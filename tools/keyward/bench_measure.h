@@ -26,8 +26,9 @@ double CryptoFloorMicros();
 std::vector<double> CoreFloorsMicros();
 
 // How many cores' worth of crypto the machine gave during a measurement: sum over CPUs of
-// reference_us / floor_us[i] (reference_us: the fastest floor seen on an unloaded core). 2.0 on an
-// undisturbed 2-core machine; ~1.6 when the host slows one vCPU by 60%.
+// min(1, reference_us / floor_us[i]) (reference_us: the fastest floor seen, i.e. a core at full
+// speed; failed figures, < 0, count nothing). 2.0 on an undisturbed 2-core machine; ~1.6 when the
+// host slows one vCPU by 60%.
 double EffectiveCores(const std::vector<double>& floors_us, double reference_us);
 
 }  // namespace keyward::cli

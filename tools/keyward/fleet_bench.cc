@@ -308,7 +308,7 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     }
     auto list = [](const std::vector<double>& v) {
       std::string out;
-      for (double x : v) out += (out.empty() ? "" : ",") + std::to_string(static_cast<int>(x + 0.5));
+      for (double x : v) out += (out.empty() ? "" : ",") + std::to_string(x < 0 ? -1 : static_cast<int>(x + 0.5));
       return "[" + out + "]";
     };
     std::printf("{\"recoveries\":%zu,\"seconds\":%.3f,\"per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
