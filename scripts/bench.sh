@@ -198,13 +198,11 @@ section_fleet() {
   fleet_bench_median "$vaults" bench "$d" "$pids" || { kill ${pids//,/ }; exit 1; }
   json=$median_json spread=$median_spread
   # The same load sent straight to the leader (a leader-aware client: no forwarding hop).
-  local status leader_vault json_leader=""
+  local status leader_vault="" json_leader="" per_entry=""
   status=$("$kw" fleet status --nodes "$peers") || true
   [ -n "${FLEET_BENCH_VERBOSE:-}" ] && { echo "$json" >&2; echo "$status" >&2; }
   # From the members' status lines: the leader's client address, and its commands per Raft entry
   # (group commit) over the warm-up, full and half load.
-  local per_entry=""
-  leader_vault=""
   read -r leader_vault per_entry < <(node -e 'const l=process.argv[1].trim().split("\n").map(JSON.parse);
     const v=process.argv[2].split(","),i=l.findIndex(x=>x.ready_leader),x=l[i];
     console.log(i<0?"-":v[i], x&&x.entries_proposed?(x.commands_proposed/x.entries_proposed).toFixed(2):"-")' "$status" "$vaults") || true
