@@ -147,8 +147,9 @@ section_trust() {
   result sigstore_js_verify "$theirs" us
 }
 
-# fleet_bench_median VAULTS PREFIX DIR PIDS: FLEET_BENCH_REPEAT runs (default 3) of `keyward fleet
-# bench` on the running fleet, users PREFIX<run>-...; sets median_json to the JSON of the run with
+# fleet_bench_median VAULTS PREFIX DIR PIDS [FIRST_FLIGHT]: FLEET_BENCH_REPEAT runs (default 3) of
+# `keyward fleet bench` on the running fleet, users PREFIX<run>-..., first flights FIRST_FLIGHT
+# (default FLEET_BENCH_FIRST_FLIGHT, prepared); sets median_json to the JSON of the run with
 # the median recoveries/s (the lower middle one for an even count), as the C++ figures are medians
 # over repetitions, and median_spread to "min,max"; prints every run's figure to stderr.
 fleet_bench_median() {
@@ -156,7 +157,8 @@ fleet_bench_median() {
   for r in $(seq 1 "${FLEET_BENCH_REPEAT:-3}"); do
     out=$("$build/keyward" fleet bench --vaults "$1" --user-prefix "$2$r-" --trust "$3/fleet/trust.policy" --app-key "$3/n1/app.key" \
       --node-pids "$4" --concurrency "${FLEET_BENCH_CONCURRENCY:-128}" --duration-ms "${FLEET_BENCH_MS:-5000}" --call "${FLEET_BENCH_CALL:-stream}" \
-      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-2}") ||
+      --engine "${FLEET_BENCH_ENGINE:-async}" --threads "${FLEET_BENCH_THREADS:-2}" \
+      --first-flight "${5:-${FLEET_BENCH_FIRST_FLIGHT:-prepared}}") ||
       { echo "$out" >&2; echo "bench: fleet bench ($2) failed (failures above)" >&2; return 1; }
     runs+=("$out")
   done
@@ -177,9 +179,11 @@ fleet_bench_median() {
 # Knobs: FLEET_BENCH_REPEAT (3), FLEET_BENCH_CONCURRENCY (128), FLEET_BENCH_MS, FLEET_BENCH_ENGINE, FLEET_BENCH_THREADS,
 # FLEET_NODE_ARGS (extra `keyward node` flags), FLEET_NODE_ENV (environment for the nodes only, e.g.
 # GRPC_POLL_STRATEGY=poll), FLEET_BENCH_LEADER_DIRECT=0 (skip the leader-direct run),
-# FLEET_BENCH_VERBOSE=1 (print the raw JSON and `fleet status`).
+# FLEET_BENCH_VERBOSE=1 (print the raw JSON and `fleet status`), FLEET_BENCH_FIRST_FLIGHT
+# (prepared: each recovery's credential + KE1 built before the phase, as clients have it ready on
+# their own devices; live: built when it starts), FLEET_BENCH_LIVE_RUN=0 (skip the extra live run).
 section_fleet() {
-  local kw="$build/keyward" d="$work/fleet" pids="" peers="" vaults="" json spread i n
+  local kw="$build/keyward" d="$work/fleet" pids="" peers="" vaults="" json spread leader_spread="" i n
   [ -x "$kw" ] || { echo "bench: $kw not found; build first" >&2; exit 1; }
   mkdir -p "$d"
   for n in 1 2 3; do  # member 1 creates n1/app.key; the others share it
@@ -209,17 +213,29 @@ section_fleet() {
   [ "$leader_vault" != - ] || leader_vault=""
   [ "$per_entry" != - ] || per_entry=""
   if [ -n "$leader_vault" ] && [ "${FLEET_BENCH_LEADER_DIRECT:-1}" != 0 ]; then
-    if fleet_bench_median "$leader_vault" leader-direct "$d" "$pids"; then json_leader=$median_json; fi
+    if fleet_bench_median "$leader_vault" leader-direct "$d" "$pids"; then json_leader=$median_json leader_spread=$median_spread; fi
+  fi
+  # One run whose clients build each first flight (credential + KE1) when the recovery starts, so
+  # that crypto also runs on the two cores the nodes use (FLEET_BENCH_LIVE_RUN=0 skips it).
+  local json_live=""
+  if [ "${FLEET_BENCH_LIVE_RUN:-1}" != 0 ] && [ "${FLEET_BENCH_FIRST_FLIGHT:-prepared}" != live ]; then
+    if FLEET_BENCH_REPEAT=1 fleet_bench_median "$vaults" live "$d" "$pids" live; then json_live=$median_json; fi
   fi
   kill -TERM ${pids//,/ }; for i in ${pids//,/ }; do wait "$i" || true; done
-  field() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json" "$1"; }
+  # jfield JSON NAME: one field of a fleet bench's JSON line.
+  jfield() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$1" "$2"; }
+  field() { jfield "$json" "$1"; }
   if [ -n "${json_leader:-}" ]; then
-    lfield() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$json_leader" "$1"; }
-    result fleet_recoveries_per_s_leader_direct "$(lfield per_s)" ops/s
-    result fleet_recoveries_per_s_leader_direct_min "${median_spread%,*}" ops/s
-    result fleet_recovery_p99_half_load_leader_direct "$(lfield half_p99_ms)" ms
-    result fleet_nodes_cores_used_leader_direct "$(lfield nodes_cores)" cores
-    result fleet_vs_floor_leader_direct "$(lfield vs_floor)" x
+    result fleet_recoveries_per_s_leader_direct "$(jfield "$json_leader" per_s)" ops/s
+    result fleet_recoveries_per_s_leader_direct_min "${leader_spread%,*}" ops/s
+    result fleet_recovery_p99_half_load_leader_direct "$(jfield "$json_leader" half_p99_ms)" ms
+    result fleet_nodes_cores_used_leader_direct "$(jfield "$json_leader" nodes_cores)" cores
+    result fleet_vs_floor_leader_direct "$(jfield "$json_leader" vs_floor)" x
+  fi
+  if [ -n "$json_live" ]; then
+    result fleet_recoveries_per_s_live_first_flight "$(jfield "$json_live" per_s)" ops/s
+    result fleet_host_cores_live_first_flight "$(jfield "$json_live" host_cores)" cores
+    result fleet_client_us_per_recovery_live_first_flight "$(jfield "$json_live" client_us_per_recovery)" us
   fi
   result fleet_recoveries_per_s "$(field per_s)" ops/s
   result fleet_recoveries_per_s_min "${spread%,*}" ops/s
@@ -233,6 +249,11 @@ section_fleet() {
   result fleet_nodes_cores_used "$(field nodes_cores)" cores
   result fleet_node_us_per_recovery "$(field node_us_per_recovery)" us
   result fleet_client_us_per_recovery "$(field client_us_per_recovery)" us
+  # How the median run's first flights were built: how many ahead of the full-load phase, at what CPU
+  # each (not in the figures above), and how many live because none was left (0 expected).
+  result fleet_first_flights_prepared "$(field first_flights_prepared)" flights
+  result fleet_prepare_us_per_flight "$(field prepare_us_per_flight)" us
+  result fleet_first_flights_live "$(field first_flights_live)" flights
   result fleet_vs_floor "$(field vs_floor)" x
   [ -z "$per_entry" ] || result fleet_commands_per_entry "$per_entry" commands
 }

@@ -4,9 +4,14 @@
 //     hint, verifies every recovery (no failure, recoveries > 0) and reports its JSON fields, with
 //     one and with two polling threads;
 //   - it really verifies: a wrong recovery password, or an expected secret other than the
-//     registered one, makes every recovery a failure and the exit code 6.
+//     registered one, makes every recovery a failure and the exit code 6;
+//   - first flights: prepared ones (the default) are taken in the order of each slot's users and
+//     used once, a slot that runs out builds the rest live, and --first-flight live builds every
+//     one live; the JSON counts each kind.
 #include <nlohmann/json.hpp>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "fleet_fixture.h"
 
@@ -33,8 +38,10 @@ class FleetBenchTest : public FleetFixture {
       vaults += (vaults.empty() ? "" : ",") + members_[(static_cast<size_t>(leader_) + k) % 3].client;
     }
     std::vector<std::string> args = {"fleet", "bench", "--vaults", vaults, "--trust", trust_policy_,
-                                     "--app-key", app_key_path_, "--concurrency", "4", "--users", "4",
-                                     "--duration-ms", "300"};
+                                     "--app-key", app_key_path_, "--concurrency", "4", "--duration-ms", "300"};
+    if (std::find(extra.begin(), extra.end(), "--users") == extra.end()) {
+      args.insert(args.end(), {"--users", "4"});
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     auto line = Cli(args, want_exit);
     if (!line.has_value()) return std::nullopt;
@@ -79,6 +86,34 @@ TEST_F(FleetBenchTest, AsyncEngineVerifiesEveryRecoveryAndFindsTheLeader) {
                 (now != -1 && target == members_[static_cast<size_t>(now)].client))
         << target;
   }
+}
+
+TEST_F(FleetBenchTest, FirstFlightsArePreparedInOrderOrBuiltLiveAndCounted) {
+  // The default: enough prepared for the phase, none built live.
+  auto prepared = Bench({"--user-prefix", "prep-"}, 0);
+  ASSERT_TRUE(prepared.has_value());
+  EXPECT_EQ((*prepared)["failures"], 0);
+  EXPECT_EQ((*prepared)["first_flight"], "prepared");
+  EXPECT_EQ((*prepared)["first_flights_live"], 0);
+  EXPECT_GE((*prepared)["first_flights_prepared"].get<int>(), (*prepared)["recoveries"].get<int>());
+  EXPECT_GT((*prepared)["prepare_us_per_flight"].get<double>(), 0);
+
+  // Two users per slot (users 8, 4 in flight): each slot's prepared flights alternate between its
+  // users, and one taken out of order fails its recovery. Prepared for 1 recovery/s, each slot
+  // has 2; the rest are built live.
+  auto short_pool = Bench({"--user-prefix", "short-", "--users", "8", "--prepare-rate", "1"}, 0);
+  ASSERT_TRUE(short_pool.has_value());
+  EXPECT_EQ((*short_pool)["failures"], 0) << (*short_pool).dump();
+  EXPECT_EQ((*short_pool)["first_flights_prepared"], 8);
+  EXPECT_EQ((*short_pool)["first_flights_live"].get<int>() + 8, (*short_pool)["recoveries"].get<int>())
+      << "each recovery takes a prepared flight until its slot has none left";
+
+  auto live = Bench({"--user-prefix", "live-", "--first-flight", "live"}, 0);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ((*live)["failures"], 0);
+  EXPECT_EQ((*live)["first_flight"], "live");
+  EXPECT_EQ((*live)["first_flights_prepared"], 0);
+  EXPECT_EQ((*live)["first_flights_live"], (*live)["recoveries"]);
 }
 
 TEST_F(FleetBenchTest, AsyncEngineCountsWrongPasswordsAndWrongSecretsAsFailures) {

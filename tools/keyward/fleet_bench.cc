@@ -9,6 +9,9 @@
 //     address, each given ALL the addresses starting with its own (what an app does): the first
 //     calls land on every member and the SDK then follows the members' leader hint
 //     (--no-leader-hint: each client keeps its one member, followers relay).
+// With --first-flight prepared (the async engine's default) each recovery's first message (credential
+// and KE1) is built before its phase, as clients have it ready on their own devices; the phase does
+// everything that depends on the vault's answers. The JSON says which, and how many were built live.
 // Every recovery is verified (the secret decrypted and compared); any failure makes the exit code 6.
 // Prints one JSON object on stdout, with the CPU the nodes (--node-pids) and this process (the
 // load generator) used per second.
@@ -46,6 +49,9 @@ struct Phase {
   std::string first_failure;
   double node_cores = -1;
   double client_cores = 0;
+  size_t prepared = 0;            // first flights prepared before the phase
+  size_t live_first_flights = 0;  // recoveries that built theirs during the phase
+  double prepare_us_per_flight = 0;
 };
 
 double SelfCpuSeconds() {
@@ -130,6 +136,8 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     std::string call = "stream";
     std::string recover_password = "bench password";
     std::string expect_secret = "0123456789abcdef0123456789abcdef";
+    std::string first_flight = "prepared";
+    double prepare_rate = 4000;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = fleet->add_subcommand("bench", "Benchmark recoveries/s and p99 at half load against a running fleet (JSON out)");
@@ -155,6 +163,18 @@ void AddFleetBenchCommand(CLI::App* fleet) {
                   "they produced back to back, so the leader reads and group-commits several at once) or off "
                   "(each request sent as soon as it is ready)")
       ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--first-flight", f->first_flight,
+                  "async engine: prepared (each recovery's credential, KE1 and start message are built before the "
+                  "phase, one per recovery and each used once, as clients on their own devices have them ready; "
+                  "the phase does all that depends on the vault's answers) or live (built when the recovery starts, "
+                  "so the generator's KE1 crypto also runs on the cores the nodes use)")
+      ->check(CLI::IsMember({"prepared", "live"}))
+      ->capture_default_str();
+  cmd->add_option("--prepare-rate", f->prepare_rate,
+                  "async engine, --first-flight prepared: first flights prepared per second of a full-load phase "
+                  "(a recovery beyond them builds its own live; the JSON's first_flights_live counts them)")
+      ->check(CLI::Range(1.0, 1e6))
       ->capture_default_str();
   cmd->add_option("--users", f->users, "Users registered and recovered round-robin (rounded up to a multiple of --concurrency)")
       ->capture_default_str();
@@ -251,6 +271,8 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       config.user_prefix = f->user_prefix;
       config.password = recover_password.Clone();
       config.expected_secret = expected.Clone();
+      config.prepare_first_flights = f->first_flight == "prepared";
+      config.prepare_rate_per_s = f->prepare_rate;
       auto e = MakeAsyncLoadEngine(std::move(config));
       if (!e.ok()) { std::fprintf(stderr, "fleet bench: %s\n", e.status().message().c_str()); ExitCode() = 1; return; }
       engine = std::move(*e);
@@ -259,6 +281,10 @@ void AddFleetBenchCommand(CLI::App* fleet) {
     }
     // rate_per_s <= 0: closed loop (max load); otherwise open-loop pacing (LoadEngine::Run).
     auto run = [&](double rate_per_s) {
+      // Not measured: the first flights prepared for the phase (their CPU is reported per flight).
+      double prep0 = SelfCpuSeconds();
+      size_t prepared = engine->Prepare(rate_per_s, std::chrono::milliseconds(f->duration_ms));
+      double prep_s = SelfCpuSeconds() - prep0;
       double cpu0 = pids.empty() ? 0 : cpu();
       double self0 = SelfCpuSeconds();
       auto start = Clock::now();
@@ -274,6 +300,9 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       ph.p50 = pct(0.5);
       ph.p99 = pct(0.99);
       ph.failures = r.failures;
+      ph.prepared = prepared;
+      ph.live_first_flights = engine->LiveFirstFlights();
+      ph.prepare_us_per_flight = prepared > 0 ? prep_s * 1e6 / static_cast<double>(prepared) : 0;
       ph.first_failure = std::move(r.first_failure);
       return ph;
     };
@@ -317,13 +346,15 @@ void AddFleetBenchCommand(CLI::App* fleet) {
                 "\"floor_us\":%.2f,\"floor_rate_2cores\":%.1f,\"vs_floor\":%.3f,"
                 "\"nodes_cores\":%.3f,\"client_cores\":%.3f,\"node_us_per_recovery\":%.1f,"
                 "\"client_us_per_recovery\":%.1f,\"core_floors_us_before\":%s,\"core_floors_us_after\":%s,"
-                "\"host_cores\":%.2f}\n",
+                "\"host_cores\":%.2f,\"first_flight\":\"%s\",\"first_flights_prepared\":%zu,"
+                "\"first_flights_live\":%zu,\"prepare_us_per_flight\":%.1f}\n",
                 max.count, max.seconds, per_s, max.p50, max.p99, half.count / half.seconds, half.p50, half.p99,
                 failures, warm.failures, f->concurrency, f->engine.c_str(), f->engine == "async" ? std::min(f->threads, f->concurrency) : f->concurrency,
                 f->engine == "async" ? f->write_batching.c_str() : "-",
                 engine->Target().c_str(), floor_us, floor_rate_2cores, per_s / floor_rate_2cores,
                 max.node_cores, max.client_cores, max.node_cores * 1e6 / per_s, max.client_cores * 1e6 / per_s,
-                list(cores_before).c_str(), list(cores_after).c_str(), EffectiveCores(cores_mean, reference_us));
+                list(cores_before).c_str(), list(cores_after).c_str(), EffectiveCores(cores_mean, reference_us),
+                max.prepared > 0 ? "prepared" : "live", max.prepared, max.live_first_flights, max.prepare_us_per_flight);
     ExitCode() = failures == 0 ? 0 : 6;
   });
 }

@@ -38,6 +38,12 @@ class LoadEngine {
   // otherwise open-loop pacing: slot s of N starts at start + k·N/rate + s/rate (k = 0, 1, ...),
   // or as soon as its previous recovery ended if that is later.
   virtual LoadResult Run(double rate_per_s, std::chrono::milliseconds duration) = 0;
+  // Before a phase: prepares the first flights of the recoveries the next Run(rate_per_s,
+  // duration) may start (AsyncLoadConfig::prepare_first_flights); returns how many. An engine that
+  // prepares nothing returns 0.
+  virtual size_t Prepare(double /*rate_per_s*/, std::chrono::milliseconds /*duration*/) { return 0; }
+  // How many recoveries of the last Run had no prepared first flight and computed it live.
+  virtual size_t LiveFirstFlights() const { return 0; }
   // Where the recoveries went at the end of the last phase (the leader, when hints are followed).
   virtual std::string Target() const = 0;
 };
@@ -57,6 +63,17 @@ struct AsyncLoadConfig {
   // produced, back to back (at most 16 wait): the leader then reads several at once and its group
   // commit batches them, as with the SDK engine's bursts of threads. false: each is sent at once.
   bool batch_writes = true;
+  // The first flight of a recovery (its account credential, OPAQUE KE1 with a fresh blind, nonce
+  // and ephemeral key, and the request) depends on nothing the vault says, so a client can have it
+  // ready before it calls, as every client of a real fleet does on its own device. true: Prepare()
+  // builds them ahead of each phase, one per recovery and each used once, and the phase does
+  // everything that depends on the vault's answers (KE2 checked against the pinned key, KE3, the
+  // secret decrypted and compared); the generator then takes less of the 2 cores that the nodes
+  // share with it. false: each first flight is built when its recovery starts.
+  bool prepare_first_flights = false;
+  // Closed-loop phases (no rate): first flights prepared for this many recoveries per second; a
+  // recovery beyond them computes its own live (counted by LiveFirstFlights).
+  double prepare_rate_per_s = 4000;
 };
 
 // The async engine (fleet_bench_async.cc). InvalidArgument for a bad configuration, or a trust

@@ -19,10 +19,16 @@
 // hint moves its later recoveries there, a transport failure to its next configured address.
 // Between recoveries a paced slot waits on a grpc::Alarm on the same queue. Every path of a
 // recovery ends in Complete() exactly once, which records its latency and whether it failed.
+// With prepared first flights (AsyncLoadConfig::prepare_first_flights) each slot holds, from
+// Prepare() before the phase, the credential, KE1 and start message of each recovery it may start,
+// in the order of its users; a recovery takes the next one (used once, its secrets wiped with it)
+// and its latency counts from sending it.
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <deque>
 #include <thread>
 
 #include "client/client_trust.h"
@@ -71,10 +77,21 @@ class Slot {
   void OnEvent(Op op, bool ok);
   // Starts the exchange Open() or OnKe2() prepared: the request's Write and the answer's Read.
   void Issue();
+  // Replaces the prepared first flights by `n` new ones, for the next phase's users in order.
+  Status PrepareFirstFlights(size_t n);
+  size_t live_first_flights() const { return live_first_flights_; }
+  size_t prepared_first_flights() const { return prepared_.size(); }
 
  private:
   enum class Stage { kIdle, kKe1, kKe3, kFinishing, kTurnedAway, kAborting };
 
+  // What a recovery sends first, built before the phase or when it starts.
+  struct FirstFlight {
+    std::string user;
+    v1::RecoverStreamRequest request;
+    std::optional<client::RecoveryStart> start;
+  };
+  StatusOr<FirstFlight> BuildFirstFlight(int64_t user_number);
   void Begin();             // a new recovery: credential, KE1, stream
   void Open();              // the stream to the worker's target
   void OnKe2();             // KE2 arrived: KE3
@@ -106,6 +123,8 @@ class Slot {
   std::string abort_reason_;
   std::optional<client::RecoveryStart> start_;
   std::optional<client::RecoveryContinue> cont_;
+  std::deque<FirstFlight> prepared_;  // for users next_user_, next_user_ + concurrency, ...
+  size_t live_first_flights_ = 0;     // recoveries of this phase that found none prepared
 };
 
 // One polling thread's share: its queue, its connections, its slots and what they measured.
@@ -124,6 +143,22 @@ class Worker {
   }
 
   void AddSlot(int index) { slots_.push_back(std::make_unique<Slot>(this, index)); }
+
+  // `per_slot` first flights for each of this worker's slots (Slot::PrepareFirstFlights).
+  Status Prepare(size_t per_slot) {
+    for (auto& s : slots_) RETURN_IF_ERROR(s->PrepareFirstFlights(per_slot));
+    return Status::Ok();
+  }
+  size_t LiveFirstFlights() const {
+    size_t n = 0;
+    for (const auto& s : slots_) n += s->live_first_flights();
+    return n;
+  }
+  size_t PreparedFirstFlights() const {
+    size_t n = 0;
+    for (const auto& s : slots_) n += s->prepared_first_flights();
+    return n;
+  }
 
   // One phase on the calling thread; returns when every slot is idle.
   void Run(Clock::time_point start, Clock::time_point end, double rate_per_s) {
@@ -236,6 +271,7 @@ class Worker {
 
 void Slot::StartPhase(Clock::time_point start, double period_s, int concurrency) {
   next_user_ = index_;
+  live_first_flights_ = 0;
   period_s_ = period_s;
   if (period_s_ <= 0) {
     Begin();
@@ -252,22 +288,55 @@ void Slot::WaitUntil(Clock::time_point t) {
   alarm_->Set(worker_->cq(), wall, TagFor(kAlarm));
 }
 
+StatusOr<Slot::FirstFlight> Slot::BuildFirstFlight(int64_t user_number) {
+  const AsyncLoadConfig& c = worker_->config();
+  FirstFlight f;
+  f.user = c.user_prefix + std::to_string(user_number % c.users);
+  // The SDK's per-recovery work: a credential (VaultClient::Impl::AccountFor), KE1, the request.
+  Bytes token = c.app_key->Mint(AsBytes(f.user), node::NowUnixSeconds() + 3600);
+  auto start = client::StartRecovery(c.password.Reveal(), worker_->rng());
+  if (!start.ok()) return start.status().WithContext("starting recovery");
+  f.start.emplace(std::move(*start));
+  v1::RecoverStartRequest* s = f.request.mutable_start();
+  s->mutable_account()->set_user_id(f.user);
+  s->mutable_account()->set_credential(std::string(AsChars(token)));
+  s->set_ke1(std::string(AsChars(f.start->ke1)));
+  worker_->trust().Stamp(s);
+  return f;
+}
+
+Status Slot::PrepareFirstFlights(size_t n) {
+  prepared_.clear();
+  const int64_t concurrency = worker_->config().concurrency;
+  for (size_t k = 0; k < n; ++k) {  // the users StartPhase and Begin will take, in order
+    ASSIGN_OR_RETURN(FirstFlight f, BuildFirstFlight(index_ + static_cast<int64_t>(k) * concurrency));
+    prepared_.push_back(std::move(f));
+  }
+  return Status::Ok();
+}
+
 void Slot::Begin() {
   const AsyncLoadConfig& c = worker_->config();
   t0_ = Clock::now();
-  user_ = c.user_prefix + std::to_string(next_user_ % c.users);
+  const int64_t user_number = next_user_;
   next_user_ += c.concurrency;
-  // The SDK's per-recovery work: a credential (VaultClient::Impl::AccountFor), KE1, the request.
-  Bytes token = c.app_key->Mint(AsBytes(user_), node::NowUnixSeconds() + 3600);
-  auto start = client::StartRecovery(c.password.Reveal(), worker_->rng());
-  if (!start.ok()) return Complete(false, "starting recovery: " + start.status().message());
-  start_.emplace(std::move(*start));
-  req_.Clear();
-  v1::RecoverStartRequest* s = req_.mutable_start();
-  s->mutable_account()->set_user_id(user_);
-  s->mutable_account()->set_credential(std::string(AsChars(token)));
-  s->set_ke1(std::string(AsChars(start_->ke1)));
-  worker_->trust().Stamp(s);
+  FirstFlight f;
+  if (!prepared_.empty()) {
+    f = std::move(prepared_.front());
+    prepared_.pop_front();
+    if (f.user != c.user_prefix + std::to_string(user_number % c.users)) {
+      user_ = f.user;
+      return Complete(false, "internal: a prepared first flight for another user");
+    }
+  } else {
+    ++live_first_flights_;
+    StatusOr<FirstFlight> built = BuildFirstFlight(user_number);
+    if (!built.ok()) return Complete(false, built.status().message());
+    f = std::move(*built);
+  }
+  user_ = std::move(f.user);
+  req_ = std::move(f.request);
+  start_ = std::move(f.start);
   hops_ = 0;
   ep_ = worker_->target();
   Open();
@@ -453,6 +522,32 @@ class AsyncLoadEngine final : public LoadEngine {
       all.failures += r.failures;
     }
     return all;
+  }
+
+  size_t Prepare(double rate_per_s, std::chrono::milliseconds duration) override {
+    if (!config_.prepare_first_flights) return 0;
+    double rate = rate_per_s > 0 ? rate_per_s : config_.prepare_rate_per_s;
+    // A slot starts at most one recovery per concurrency/rate seconds, plus the one at the start.
+    auto per_slot = static_cast<size_t>(rate * std::chrono::duration<double>(duration).count() / config_.concurrency) + 2;
+    std::vector<Status> results(workers_.size(), Status::Ok());
+    std::vector<std::thread> threads;
+    for (size_t w = 0; w < workers_.size(); ++w) {
+      threads.emplace_back([this, w, per_slot, &results] { results[w] = workers_[w]->Prepare(per_slot); });
+    }
+    for (auto& th : threads) th.join();
+    size_t prepared = 0;
+    for (size_t w = 0; w < workers_.size(); ++w) {
+      // A slot left short computes the rest live (LiveFirstFlights says how many).
+      if (!results[w].ok()) std::fprintf(stderr, "fleet bench: preparing first flights: %s\n", results[w].message().c_str());
+      prepared += workers_[w]->PreparedFirstFlights();
+    }
+    return prepared;
+  }
+
+  size_t LiveFirstFlights() const override {
+    size_t n = 0;
+    for (const auto& w : workers_) n += w->LiveFirstFlights();
+    return n;
   }
 
   std::string Target() const override { return workers_.front()->target()->address; }
