@@ -121,6 +121,9 @@ class Sim {
   std::priority_queue<Packet, std::vector<Packet>, Later> net_;
   std::vector<std::vector<bool>> blocked_;  // [from][to]
   uint64_t heal_at_ = 0;
+  // Per node: until when it still counts as cut off after a partition that cut it healed
+  // (Cut()): the leader may not have heard from it yet.
+  std::vector<uint64_t> cut_until_;
   std::vector<Packet> replay_buffer_;
   std::unordered_set<uint64_t> accepted_;  // (to, envelope) fingerprints accepted once
   std::vector<Client> clients_;
@@ -172,6 +175,7 @@ Sim::Sim(const SimOptions& o) : opt_(o) {
   }
   nodes_.resize(static_cast<size_t>(o.nodes));
   blocked_.assign(nodes_.size() + 1, std::vector<bool>(nodes_.size() + 1, false));
+  cut_until_.assign(nodes_.size() + 1, 0);
   for (size_t i = 0; i < nodes_.size(); ++i) {
     NodeId id = static_cast<NodeId>(i + 1);
     nodes_[i].id = id;
@@ -260,8 +264,12 @@ void Sim::Crash(Node& n) {
 // their listed incarnation still form a majority.
 // With silent-member removal on, a member cut off by a partition is as good as failed: the leader
 // may remove it, and a crash among the survivors of the smaller configuration is then the loss of
-// a majority (f+1 failures at once: one partition, one crash; docs/replication.md §6).
+// a majority (f+1 failures at once: one partition, one crash; docs/replication.md §6). So is a
+// member whose partition has just healed, until the leader has surely heard from it: a leader that
+// has not may still remove it (seed 234002: removed 16 steps after the heal, just as the other
+// follower crashed, leaving {leader, dead incarnation}).
 bool Sim::Cut(NodeId id) const {
+  if (now_ < cut_until_[id]) return true;
   for (size_t b = 1; b < blocked_.size(); ++b) {
     if (blocked_[id][b] || blocked_[b][id]) return true;
   }
@@ -294,6 +302,12 @@ bool Sim::CanCrash(const Node& victim) const {
 void Sim::InjectFaults() {
   if (healing_) return;
   if (heal_at_ != 0 && now_ >= heal_at_) {
+    // Two election timeouts at the slowest clock, plus the longest delay: heartbeats go out every
+    // 2 ticks, so the leader hears a healed member well within that unless many are lost.
+    const uint64_t grace = 2 * raft::RaftOptions{}.election_timeout_max_ticks * 14 + f_.max_delay;
+    for (NodeId id = 1; id < cut_until_.size(); ++id) {
+      if (Cut(id)) cut_until_[id] = now_ + grace;
+    }
     for (auto& row : blocked_) std::fill(row.begin(), row.end(), false);
     heal_at_ = 0;
     Trace(3);
