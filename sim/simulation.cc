@@ -283,10 +283,17 @@ bool Sim::CanCrash(const Node& victim) const {
     const raft::Membership& cfg = holder.raft->config();
     // Pessimistic: the victim counts as a voter even if it is a learner or not yet a member,
     // because the leader may promote it from an ack it sent just before dying.
+    // So does a learner that is already down: the leader may promote it from an ack it sent just
+    // before it died (seed 416120, 5 nodes: learner 3 died, voter 2 crashed 8 steps later, and 3
+    // was promoted after that, leaving voters {1, 2, 3, 5} with two dead).
     size_t healthy = 0;
     size_t voters = cfg.IsVoter(victim.id, victim.raft->incarnation()) ? 0 : 1;
     for (const raft::Member& m : cfg.members) {
-      if (!m.voter) continue;
+      if (!m.voter) {
+        const Node& n = nodes_[m.id - 1];
+        if (m.id != victim.id && !(n.up && n.raft->incarnation() == m.incarnation)) ++voters;
+        continue;
+      }
       ++voters;
       if (m.id == victim.id) continue;
       const Node& n = nodes_[m.id - 1];

@@ -81,6 +81,19 @@ TEST(SimulationRegressionTest, SilentRemovalKeepsALiveQuorum) {
 TEST(SimulationRegressionTest, CrashBudgetCountsAJustHealedMemberAsCutOff) {
   ExpectSeedPasses(234002, 3, /*remove_silent_after_ticks=*/-1);
 }
+// Session 8's 5-node runs: a member removed while cut off came back with a configuration in which
+// the leader of the day was a learner, so its pre-votes reached only followers and no leader ever
+// heard it to heal it back (fixed in Raft::StartPreVote: it also announces itself to every other
+// manifest member; RaftMembershipTest.AMemberRemovedWhileCutOffIsHealedBackByALeaderItDoesNotKnow).
+TEST(SimulationRegressionTest, RemovedMemberIsHeardByALeaderItDoesNotKnow) {
+  ExpectSeedPasses(408332, 5, /*remove_silent_after_ticks=*/-1);
+  ExpectSeedPasses(410123, 5, /*remove_silent_after_ticks=*/-1);
+}
+// A learner died, a voter crashed 8 steps later, and the leader then promoted the dead learner from
+// its last ack: two dead voters of four. The crash budget counts a down learner as a voter.
+TEST(SimulationRegressionTest, CrashBudgetCountsADownLearnerAsAPossibleVoter) {
+  ExpectSeedPasses(416120, 5, /*remove_silent_after_ticks=*/-1);
+}
 
 }  // namespace
 }  // namespace keyward::sim

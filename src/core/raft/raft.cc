@@ -161,6 +161,15 @@ void Raft::StartPreVote() {
     req.last_log_term = log_.last_term();
     Send(std::move(req));
   }
+  // A stale configuration (this core was removed while cut off, or today's leader was a learner
+  // when it last heard) may list no live leader as a voter: the pre-votes then reach only
+  // followers, which refuse them, and no leader ever hears this core to heal it back in
+  // (simulator seeds 408332 and 410123, 5 nodes). So it also announces its incarnation to every
+  // other manifest member, as a non-voter does.
+  for (NodeId peer : opt_.manifest) {
+    const Member* m = config_.Find(peer);
+    if (peer != opt_.id && (m == nullptr || !m->voter)) Send(NewMessage(MessageType::kJoin, peer));
+  }
 }
 
 void Raft::StartElection() {

@@ -207,6 +207,39 @@ TEST(RaftMembershipTest, ARemovedMemberCannotDisruptTheFleet) {
   EXPECT_FALSE(f[1].SetManifest({2, 3}).ok());  // a core cannot drop itself
 }
 
+// A member removed while cut off comes back with a configuration in which no live leader is a
+// voter: it was cut off when the voters were {1, 2, 3}; 4 and 5 joined after that, 1 died and 3
+// is dead or a follower. Its pre-votes reach only cores that refuse them, so it must also announce
+// itself to the other manifest members for the leader to heal it back in (simulator seeds 408332
+// and 410123, 5 nodes: without the announcement it stayed out forever).
+TEST(RaftMembershipTest, AMemberRemovedWhileCutOffIsHealedBackByALeaderItDoesNotKnow) {
+  Fleet f(3, 5, Silent(/*after_ticks=*/40, /*min_voters=*/3));
+  ASSERT_TRUE(f.RunUntil([&] { return f.VotersAre({1, 2, 3}); }, 400));
+  f.Isolate(2);
+  // The operator adds members 4 and 5: every core gets the new manifest (2 too, from its host).
+  for (NodeId id : {1u, 2u, 3u}) ASSERT_TRUE(f[id].SetManifest({1, 2, 3, 4, 5}).ok());
+  f.Boot(4, /*founder=*/false, {1, 2, 3, 4, 5});
+  f.Boot(5, /*founder=*/false, {1, 2, 3, 4, 5});
+  ASSERT_TRUE(f.RunUntil([&] { return f.VotersAre({1, 3, 4, 5}); }, 800));  // 2 removed as silent
+  f.Kill(1);
+  ASSERT_TRUE(f.RunUntil([&] { return f.VotersAre({3, 4, 5}); }, 800));  // 1 removed as silent
+  if (f.Leader() == 3) {
+    f.Kill(3);  // {3, 4, 5} keeps a quorum in 4 and 5
+    ASSERT_TRUE(f.RunUntil([&] { return f.Leader() == 4 || f.Leader() == 5; }, 800));
+  }
+  NodeId leader = f.Leader();
+  const Member* self = f[2].config().Find(2);
+  ASSERT_TRUE(self != nullptr && self->voter) << "2 still believes it is a voter";
+  ASSERT_EQ(f[2].config().Find(leader), nullptr) << "2's configuration does not know the leader";
+  f.HealAll();
+  ASSERT_TRUE(f.RunUntil([&] {
+    NodeId l = f.Leader();
+    if (l == kNoNode) return false;
+    const Member* m = f[l].config().Find(2);
+    return m != nullptr && m->voter && m->incarnation == f[2].incarnation();
+  }, 800)) << "the leader never healed 2 back in";
+}
+
 TEST(RaftMembershipTest, ReplacementWithANewIdentityJoinsAsLearnerThenVoter) {
   Fleet f(3, 4, Silent(/*after_ticks=*/60, /*min_voters=*/2));
   ASSERT_TRUE(f.RunUntil([&] { return f.VotersAre({1, 2, 3}); }, 400));
