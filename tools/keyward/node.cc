@@ -92,7 +92,9 @@ void RegisterNodeCommand(CLI::App& app) {
                 "init`, or rejoins its fleet after a restart");
   cmd->add_option("--peer-listen", fleet->peer_listen,
                   "With --fleet-join: keyward.v1.Peer address HOST:PORT for the other members (port 0: "
-                  "pick a free port; restart a member on the address in the manifest)")
+                  "pick a free port; restart a member on the address in the manifest). It also serves the "
+                  "unauthenticated `keyward fleet` control calls: keep it on a network only the members and "
+                  "the operator reach (docs/operations.md)")
       ->capture_default_str();
   cmd->add_option("--election-timeout-ms", fleet->election_timeout_ms,
                   "With --fleet-join: Raft election timeout (randomized in [t, 2t))")
