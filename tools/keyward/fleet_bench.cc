@@ -284,9 +284,9 @@ void AddFleetBenchCommand(CLI::App* fleet) {
       // Not measured: the first flights prepared for the phase (their CPU is reported per flight).
       double prep0 = SelfCpuSeconds();
       size_t prepared = engine->Prepare(rate_per_s, std::chrono::milliseconds(f->duration_ms));
-      double prep_s = SelfCpuSeconds() - prep0;
-      double cpu0 = pids.empty() ? 0 : cpu();
       double self0 = SelfCpuSeconds();
+      double prep_s = self0 - prep0;
+      double cpu0 = pids.empty() ? 0 : cpu();
       auto start = Clock::now();
       LoadResult r = engine->Run(rate_per_s, std::chrono::milliseconds(f->duration_ms));
       Phase ph;

@@ -87,6 +87,7 @@ class Slot {
 
   // What a recovery sends first, built before the phase or when it starts.
   struct FirstFlight {
+    int64_t user_number = 0;  // the slot's count of users (next_user_ when it is taken)
     std::string user;
     v1::RecoverStreamRequest request;
     std::optional<client::RecoveryStart> start;
@@ -291,6 +292,7 @@ void Slot::WaitUntil(Clock::time_point t) {
 StatusOr<Slot::FirstFlight> Slot::BuildFirstFlight(int64_t user_number) {
   const AsyncLoadConfig& c = worker_->config();
   FirstFlight f;
+  f.user_number = user_number;
   f.user = c.user_prefix + std::to_string(user_number % c.users);
   // The SDK's per-recovery work: a credential (VaultClient::Impl::AccountFor), KE1, the request.
   Bytes token = c.app_key->Mint(AsBytes(f.user), node::NowUnixSeconds() + 3600);
@@ -324,7 +326,7 @@ void Slot::Begin() {
   if (!prepared_.empty()) {
     f = std::move(prepared_.front());
     prepared_.pop_front();
-    if (f.user != c.user_prefix + std::to_string(user_number % c.users)) {
+    if (f.user_number != user_number) {
       user_ = f.user;
       return Complete(false, "internal: a prepared first flight for another user");
     }
